@@ -1,0 +1,301 @@
+"""Idempotent event consumption: exactly-once effects on top of at-least-once delivery.
+
+`EventProcessor` holds the rules (no broker in sight, so it is tested directly):
+an event's effect and its id in `processed_events` commit together; a failing
+handler schedules a retry in the database (backoff with jitter, bounded), then
+the event goes to the dead letters; malformed messages and unknown types go
+there at once, with the reason. `EventConsumer` plugs it into kombu's
+ConsumerMixin and acks only after the processor has committed.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from kombu import Connection, Queue
+from kombu.mixins import ConsumerMixin
+from marshmallow import ValidationError
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from shared.context import correlation_id
+from shared.events import Event, UnknownEventType, parse_event
+from shared.logging import get_logger
+from shared.messaging.schema import dead_letters, event_retries, processed_events
+
+log = get_logger(__name__)
+
+Handler = Callable[[Session, Event], None]
+
+
+class Outcome(Enum):
+    PROCESSED = "processed"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"  # a known type this consumer has no handler for
+    RETRY_SCHEDULED = "retry_scheduled"
+    DEAD_LETTERED = "dead_lettered"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 6
+    base_delay: float = 2.0
+    max_delay: float = 600.0
+
+    def delay(self, attempts: int) -> float:
+        """Exponential backoff with equal jitter, after `attempts` failures."""
+        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempts - 1))
+        return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class EventProcessor:
+    def __init__(
+        self,
+        *,
+        consumer: str,
+        session_factory: sessionmaker[Session],
+        handlers: Mapping[str, Handler],
+        retry_policy: RetryPolicy = RetryPolicy(),
+        clock: Callable[[], datetime] = _utcnow,
+    ):
+        self.consumer = consumer
+        self.session_factory = session_factory
+        self.handlers = dict(handlers)
+        self.retry_policy = retry_policy
+        self.clock = clock
+
+    # -- a received message ------------------------------------------------------
+    def process(self, body: Any) -> Outcome:
+        """Process one received body (already JSON-decoded, or raw text/bytes)."""
+        raw = body if isinstance(body, str | bytes) else json.dumps(body)
+        try:
+            event = parse_event(body)
+        except UnknownEventType as exc:
+            return self._dead_letter(raw, "unknown_type", f"no schema for {exc.args[0]}", body)
+        except ValidationError as exc:
+            return self._dead_letter(raw, "malformed", json.dumps(exc.messages), body)
+        handler = self.handlers.get(event.type)
+        if handler is None:
+            return Outcome.IGNORED
+        try:
+            return self._apply(handler, event)
+        except Exception as exc:
+            log.warning("consumer.handler_failed", consumer=self.consumer,
+                        event_id=event.id, type=event.type, error=type(exc).__name__)
+            return self._after_failure(event.id, raw, attempts=1, error=exc)
+
+    def _apply(self, handler: Handler, event: Event) -> Outcome:
+        token = correlation_id.set(event.correlationid or event.id)
+        try:
+            with self.session_factory.begin() as session:
+                if not self._claim(session, event.id):
+                    log.info("consumer.duplicate_skipped", consumer=self.consumer,
+                             event_id=event.id)
+                    return Outcome.DUPLICATE
+                handler(session, event)
+                session.execute(delete(event_retries).where(
+                    event_retries.c.consumer == self.consumer,
+                    event_retries.c.event_id == event.id,
+                ))
+            return Outcome.PROCESSED
+        finally:
+            correlation_id.reset(token)
+
+    def _claim(self, session: Session, event_id: str) -> bool:
+        """Record the event as processed; False if it already was (a redelivery)."""
+        dialect = session.get_bind().dialect.name
+        dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        result = session.execute(
+            dialect_insert(processed_events)
+            .values(consumer=self.consumer, event_id=event_id, processed_at=self.clock())
+            .on_conflict_do_nothing()
+            .returning(processed_events.c.event_id)
+        )
+        # rowcount is not reliable for INSERT .. ON CONFLICT across drivers; RETURNING is.
+        return result.first() is not None
+
+    # -- failures -------------------------------------------------------------
+    def _after_failure(self, event_id: str, raw, *, attempts: int, error: Exception) -> Outcome:
+        detail = f"{type(error).__name__}: {error}"[:2000]
+        if attempts >= self.retry_policy.max_attempts:
+            with self.session_factory.begin() as session:
+                session.execute(delete(event_retries).where(
+                    event_retries.c.consumer == self.consumer,
+                    event_retries.c.event_id == event_id,
+                ))
+                self._insert_dead_letter(session, raw, "handler_failed", detail, attempts)
+            log.error("consumer.dead_lettered", consumer=self.consumer, event_id=event_id,
+                      reason="handler_failed", attempts=attempts)
+            return Outcome.DEAD_LETTERED
+        due = self.clock() + timedelta(seconds=self.retry_policy.delay(attempts))
+        with self.session_factory.begin() as session:
+            updated = session.execute(
+                update(event_retries)
+                .where(event_retries.c.consumer == self.consumer,
+                       event_retries.c.event_id == event_id)
+                .values(attempts=attempts, next_attempt_at=due, last_error=detail)
+            ).rowcount
+            if not updated:
+                session.execute(insert(event_retries).values(
+                    consumer=self.consumer, event_id=event_id, envelope=_text(raw),
+                    attempts=attempts, next_attempt_at=due, last_error=detail,
+                    created_at=self.clock(),
+                ))
+        return Outcome.RETRY_SCHEDULED
+
+    def process_due_retries(self, limit: int = 100) -> int:
+        """Give due retries another attempt; return how many were attempted."""
+        with self.session_factory() as session:
+            due = session.execute(
+                select(event_retries.c.event_id)
+                .where(event_retries.c.consumer == self.consumer,
+                       event_retries.c.next_attempt_at <= self.clock())
+                .order_by(event_retries.c.next_attempt_at)
+                .limit(limit)
+            ).scalars().all()
+        for event_id in due:
+            self._retry_one(event_id)
+        return len(due)
+
+    def _retry_one(self, event_id: str) -> Outcome | None:
+        with self.session_factory() as session:
+            row = session.execute(
+                select(event_retries.c.envelope, event_retries.c.attempts)
+                .where(event_retries.c.consumer == self.consumer,
+                       event_retries.c.event_id == event_id)
+            ).first()
+        if row is None:  # another worker took it
+            return None
+        try:
+            event = parse_event(json.loads(row.envelope))
+        except (UnknownEventType, ValidationError, ValueError) as exc:
+            with self.session_factory.begin() as session:
+                session.execute(delete(event_retries).where(
+                    event_retries.c.consumer == self.consumer,
+                    event_retries.c.event_id == event_id))
+                self._insert_dead_letter(session, row.envelope, "malformed", str(exc), row.attempts)
+            return Outcome.DEAD_LETTERED
+        handler = self.handlers.get(event.type)
+        if handler is None:
+            self._drop_retry(event_id)
+            return Outcome.IGNORED
+        try:
+            # The retry row is deleted in the same transaction as the effect.
+            return self._apply(handler, event)
+        except Exception as exc:
+            return self._after_failure(event_id, row.envelope, attempts=row.attempts + 1, error=exc)
+
+    def _drop_retry(self, event_id: str) -> None:
+        with self.session_factory.begin() as session:
+            session.execute(delete(event_retries).where(
+                event_retries.c.consumer == self.consumer, event_retries.c.event_id == event_id))
+
+    def _dead_letter(self, raw, reason: str, error: str, body: Any) -> Outcome:
+        with self.session_factory.begin() as session:
+            self._insert_dead_letter(session, raw, reason, error, attempts=0, body=body)
+        log.error("consumer.dead_lettered", consumer=self.consumer, reason=reason)
+        return Outcome.DEAD_LETTERED
+
+    def _insert_dead_letter(self, session: Session, raw, reason: str, error: str,
+                            attempts: int, body: Any = None) -> None:
+        parsed = body if isinstance(body, dict) else _try_json(raw)
+        session.execute(insert(dead_letters).values(
+            consumer=self.consumer,
+            event_id=str(parsed.get("id"))[:36] if parsed.get("id") else None,
+            event_type=str(parsed.get("type"))[:200] if parsed.get("type") else None,
+            envelope=_text(raw),
+            reason=reason,
+            error=error[:2000],
+            attempts=attempts,
+            created_at=self.clock(),
+        ))
+
+
+def _text(raw) -> str:
+    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+
+
+def _try_json(raw) -> dict:
+    try:
+        value = json.loads(raw)
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+class EventConsumer(ConsumerMixin):
+    """Consumes one queue with an EventProcessor; acks after the effect is committed.
+
+    Between messages (`on_iteration`) it runs due retries and touches a
+    heartbeat file that the container healthcheck reads.
+    """
+
+    def __init__(
+        self,
+        *,
+        connection: Connection,
+        queue: Queue,
+        processor: EventProcessor,
+        prefetch_count: int = 16,
+        retry_every: float = 0.5,
+        heartbeat_file: str | None = None,
+    ):
+        self.connection = connection
+        self.queue = queue
+        self.processor = processor
+        self.prefetch_count = prefetch_count
+        self.retry_every = retry_every
+        self.heartbeat_file = Path(heartbeat_file) if heartbeat_file else None
+        self._last_tick = 0.0
+        self.stopped = threading.Event()
+
+    def get_consumers(self, Consumer, channel):  # noqa: N803  (kombu's signature)
+        return [Consumer(
+            queues=[self.queue],
+            callbacks=[self.on_message],
+            accept=["json"],
+            prefetch_count=self.prefetch_count,
+            on_decode_error=self.on_decode_error,
+        )]
+
+    def on_message(self, body, message) -> None:
+        # An exception here (database down) leaves the message unacked: the
+        # broker redelivers it after the visibility timeout. Nothing is lost.
+        self.processor.process(body)
+        message.ack()
+
+    def on_decode_error(self, message, exc) -> None:
+        self.processor.process(message.body)  # dead-letters it as malformed
+        message.ack()
+
+    def on_iteration(self) -> None:
+        now = time.monotonic()
+        if now - self._last_tick < self.retry_every:
+            return
+        self._last_tick = now
+        try:
+            self.processor.process_due_retries()
+        except Exception as exc:  # database away: try again next tick
+            log.warning("consumer.retry_loop_failed", error=type(exc).__name__)
+        if self.heartbeat_file:
+            self.heartbeat_file.touch()
+
+    def on_consume_ready(self, connection, channel, consumers, **kwargs) -> None:
+        log.info("consumer.ready", queue=self.queue.name)
+
+    def stop(self) -> None:
+        self.should_stop = True

@@ -1,0 +1,74 @@
+"""The whole messaging topology in one place: exchanges, queues, bindings.
+
+One durable topic exchange per producer (`<producer>.events`), the event type
+is the routing key, one durable queue per consumer purpose (`<consumer>.<purpose>`)
+bound by patterns. Every process declares all of it at start: on kombu's Redis
+transport a message published before its queue is bound goes nowhere, and an
+exchange a process has not declared itself is treated as `direct`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kombu import Connection, Exchange, Queue, binding
+
+
+@dataclass(frozen=True)
+class Topology:
+    producers: tuple[str, ...]
+    # queue name -> routing-key patterns it is bound with
+    subscriptions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def exchange(self, producer: str) -> Exchange:
+        if producer not in self.producers:
+            raise KeyError(f"unknown producer {producer!r}")
+        return Exchange(f"{producer}.events", type="topic", durable=True)
+
+    def exchange_for_type(self, event_type: str) -> Exchange:
+        return self.exchange(event_type.split(".", 1)[0])
+
+    def queue(self, name: str) -> Queue:
+        patterns = self.subscriptions[name]
+        bindings = [binding(self.exchange_for_type(p), routing_key=p) for p in patterns]
+        return Queue(name, bindings=bindings, durable=True)
+
+    def declare(self, connection: Connection) -> None:
+        """Declare every exchange, queue and binding (idempotent)."""
+        channel = connection.default_channel
+        for producer in self.producers:
+            self.exchange(producer).declare(channel=channel)
+        for name in self.subscriptions:
+            self.queue(name)(channel).declare()
+
+
+TOPOLOGY = Topology(
+    producers=("registry", "referrals", "notifications"),
+    subscriptions={
+        # referrals keeps read models of organisations, routing rules, pathways
+        "referrals.read_models": ("registry.#",),
+        # the registry computes indicators from referral events
+        "registry.indicators": ("referrals.#",),
+        # notifications tells people about what changed anywhere
+        "notifications.dispatch": ("registry.#", "referrals.#"),
+    },
+)
+
+
+def broker_connection(url: str, *, visibility_timeout: float, key_prefix: str = "") -> Connection:
+    """A kombu connection with the transport options Relais depends on.
+
+    visibility_timeout: how long an unacked message (its consumer killed) waits
+    before redelivery; key_prefix isolates a deployment or a test run on a shared Redis.
+    """
+    options = {
+        "visibility_timeout": visibility_timeout,
+        # Scan for abandoned messages on every empty poll so the timeout above
+        # is the delay that matters.
+        "unacked_restore_throttle": 1,
+        "socket_timeout": 10,
+        "socket_connect_timeout": 5,
+    }
+    if key_prefix:
+        options["global_keyprefix"] = key_prefix
+    return Connection(url, transport_options=options)
