@@ -6,10 +6,14 @@ event carries a newer version than the one held.
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Table, insert, update
 from sqlalchemy.orm import Session
+
+from shared.events import Event
 
 
 def upsert_if_newer(session: Session, table: Table, key: dict[str, Any],
@@ -26,3 +30,15 @@ def upsert_if_newer(session: Session, table: Table, key: dict[str, Any],
         return False  # we hold this version or a newer one
     session.execute(insert(table).values(**key, **values))
     return True
+
+
+def organisation_handler(table: Table):
+    """A consumer handler keeping `table` (see shared.readmodel_tables) up to date."""
+
+    def apply_organisation_changed(session: Session, event: Event) -> None:
+        data = event.data
+        upsert_if_newer(session, table, {"id": uuid.UUID(data["id"])}, {
+            "name": data["name"], "kind": data["kind"], "active": data["active"],
+            "version": data["version"], "updated_at": datetime.now(UTC)})
+
+    return apply_organisation_changed

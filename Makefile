@@ -1,0 +1,43 @@
+# Relais: `make run` starts the whole system locally, `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test test-unit test-integration lint up down clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+# System tools the tests need: redis-server (private servers in tests) and
+# docker-compose (validates docker-compose.yml without an engine).
+install: $(STAMP)
+	@command -v redis-server >/dev/null || (apt-get update -q && apt-get install -y -q redis-server)
+	@command -v docker-compose >/dev/null || (apt-get update -q && apt-get install -y -q docker-compose)
+
+run: install
+	infra/run-local.sh
+
+test: install
+	$(PY) -m pytest
+
+test-unit: install
+	$(PY) -m pytest -m unit
+
+test-integration: install
+	$(PY) -m pytest -m "integration or e2e"
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+up:
+	docker compose up -d --build
+
+down:
+	docker compose down
+
+clean:
+	rm -rf var .pytest_cache

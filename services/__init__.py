@@ -1,0 +1,1 @@
+"""Relais' deployable services. Each is self-contained: none imports another."""

@@ -1,0 +1,1 @@
+"""Notifications: everyone concerned learns what changed, through the channel they chose."""

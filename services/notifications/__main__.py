@@ -1,0 +1,3 @@
+from services.notifications.cli import cli
+
+cli()

@@ -1,0 +1,5 @@
+from services.notifications.store.tables import metadata
+from shared.messaging.schema import metadata as messaging_metadata
+from shared.migrations import run_migrations
+
+run_migrations([metadata, messaging_metadata])

@@ -1,0 +1,1 @@
+"""The notifications service's persistence: its tables and read models."""

@@ -1,0 +1,1 @@
+"""Partner referrals: a professional raises a need, the competent organisation handles it."""

@@ -1,0 +1,3 @@
+from services.referrals.cli import cli
+
+cli()

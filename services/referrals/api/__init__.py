@@ -1,0 +1,1 @@
+"""The referrals service's HTTP API: one blueprint per resource."""

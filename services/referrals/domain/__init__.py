@@ -1,0 +1,1 @@
+"""The referrals service's model and rules: pure Python, no Flask, kombu or SQLAlchemy."""

@@ -1,0 +1,1 @@
+"""The referrals service's persistence: its tables and read models."""

@@ -1,0 +1,1 @@
+"""The contract registry: who is who and what the contract says; issues access tokens."""

@@ -1,0 +1,3 @@
+from services.registry.cli import cli
+
+cli()

@@ -1,0 +1,1 @@
+"""The registry's persistence: tables, repositories, signing keys."""
