@@ -226,7 +226,9 @@ class EventProcessor:
 
 
 def _text(raw) -> str:
-    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    """The body as storable text: undecodable bytes and NULs (PostgreSQL refuses them) escaped."""
+    text = raw.decode("utf-8", "backslashreplace") if isinstance(raw, bytes) else str(raw)
+    return text.replace("\x00", "\\x00")
 
 
 def _try_json(raw) -> dict:

@@ -20,7 +20,8 @@ def list_dead_letters(session: Session, *, consumer: str | None = None,
     return [dict(row._mapping) for row in session.execute(query)]
 
 
-def replay_dead_letter(session: Session, dead_letter_id: int) -> bool:
+def replay_dead_letter(session: Session, dead_letter_id: int,
+                       now: datetime | None = None) -> bool:
     """Hand a dead letter back to its consumer's retry loop, due now, attempts reset.
 
     Returns False when it does not exist or was replayed already. A replayed
@@ -32,7 +33,7 @@ def replay_dead_letter(session: Session, dead_letter_id: int) -> bool:
     ).first()
     if row is None:
         return False
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     existing = session.execute(select(event_retries.c.event_id).where(
         event_retries.c.consumer == row.consumer,
         event_retries.c.event_id == (row.event_id or f"dead-letter-{row.id}"),

@@ -65,3 +65,11 @@ def private_redis():
         pytest.fail(str(exc), pytrace=False)
     yield server
     server.cleanup()
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def any_database_url(request, tmp_path):
+    """The test runs twice: on a fresh PostgreSQL database and on a SQLite file."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/test.db"
+    return request.getfixturevalue("postgres_url")
