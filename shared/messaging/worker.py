@@ -39,6 +39,18 @@ def run_worker(
                                  visibility_timeout=settings.broker_visibility_timeout,
                                  key_prefix=settings.broker_key_prefix)
 
+    stopping: list = []  # what to stop, once it exists
+
+    def stop(signum, _frame):
+        log.info("worker.stopping", signal=signal.Signals(signum).name)
+        if not stopping:
+            raise SystemExit(0)  # still starting: nothing in hand, just leave
+        for part in stopping:
+            part.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
     connection = connect()
     connection.ensure_connection(max_retries=None, interval_start=0.5, interval_max=5,
                                  callback=lambda *a: log.warning("worker.waiting_for_broker"))
@@ -57,14 +69,7 @@ def run_worker(
     consumer = consumer_class(connection=connection, queue=topology.queue(queue),
                              processor=processor, heartbeat_file=settings.worker_heartbeat_file)
 
-    def stop(signum, _frame):
-        log.info("worker.stopping", signal=signal.Signals(signum).name)
-        consumer.stop()
-        relay.stop()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-
+    stopping.extend([consumer, relay])
     relay_thread = threading.Thread(target=relay.run, name="outbox-relay", daemon=True)
     relay_thread.start()
     log.info("worker.started", queue=queue, handlers=sorted(handlers))

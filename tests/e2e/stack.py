@@ -53,6 +53,10 @@ class LocalStack:
                                                         name=f"{name}-worker").start())
         for name in SERVICES:
             wait_until(lambda n=name: _ready(self.urls[n]), timeout=60, message=f"{name} ready")
+        for process in self.processes:
+            if process.name.endswith("-worker"):
+                wait_until(lambda p=process: "consumer.ready" in p.output(), timeout=60,
+                           message=f"{process.name} consuming")
         return self
 
     def token(self, *roles: str, member="e2e-member", organisation=None) -> dict[str, str]:
