@@ -32,8 +32,8 @@ def upsert_if_newer(session: Session, table: Table, key: dict[str, Any],
     return True
 
 
-def organisation_handler(table: Table):
-    """A consumer handler keeping `table` (see shared.readmodel_tables) up to date."""
+def organisation_handlers(table: Table) -> dict:
+    """Consumer handlers keeping `table` (see shared.readmodel_tables) up to date."""
 
     def apply_organisation_changed(session: Session, event: Event) -> None:
         data = event.data
@@ -41,4 +41,5 @@ def organisation_handler(table: Table):
             "name": data["name"], "kind": data["kind"], "active": data["active"],
             "version": data["version"], "updated_at": datetime.now(UTC)})
 
-    return apply_organisation_changed
+    return {"registry.organisation.created": apply_organisation_changed,
+            "registry.organisation.updated": apply_organisation_changed}

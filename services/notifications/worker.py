@@ -2,14 +2,10 @@
 
 from services.notifications.store.tables import organisation_directory
 from shared.messaging.worker import run_worker
-from shared.readmodel import organisation_handler
+from shared.readmodel import organisation_handlers
 
 QUEUE = "notifications.dispatch"
-apply_organisation_changed = organisation_handler(organisation_directory)
-HANDLERS = {
-    "registry.organisation.created": apply_organisation_changed,
-    "registry.organisation.updated": apply_organisation_changed,
-}
+HANDLERS = {**organisation_handlers(organisation_directory)}
 
 
 def run(settings) -> None:
