@@ -12,9 +12,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
+# The official communes/EPCI referential, pinned and integrity-checked.
+var/referential/VERSION: shared/communes.py $(STAMP)
+	$(PY) -m shared.communes fetch var/referential
+
 # System tools the tests need: redis-server (private servers in tests) and
 # docker-compose (validates docker-compose.yml without an engine).
-install: $(STAMP)
+install: $(STAMP) var/referential/VERSION
 	@command -v redis-server >/dev/null || (apt-get update -q && apt-get install -y -q redis-server)
 	@command -v docker-compose >/dev/null || (apt-get update -q && apt-get install -y -q docker-compose)
 
