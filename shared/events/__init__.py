@@ -3,7 +3,11 @@
 Importing this package registers every producer's event types.
 """
 
-from shared.events import registry  # noqa: F401  (registers registry.* types)
+from shared.events import (  # noqa: F401  (importing registers each producer's types)
+    notifications,
+    referrals,
+    registry,
+)
 from shared.events.catalog import UnknownEventType, event_type, known_types, schema_for
 from shared.events.envelope import EnvelopeSchema, Event, new_event, parse_event, to_envelope
 

@@ -69,13 +69,12 @@ def new_event(
 ) -> Event:
     """An event of a registered type; its data is validated now, at the producer."""
     schema = schema_for(type)
-    errors = schema.validate(schema.dump(data))
-    if errors:
-        raise ValidationError(errors)
+    # Load what would go on the wire, exactly as a consumer will (defaults included).
+    loaded = schema.load(schema.dump(data))
     return Event(
         type=type,
         source=f"/services/{type.split('.', 1)[0]}",
-        data=schema.dump(data),
+        data=schema.dump(loaded),
         subject=subject,
         correlationid=correlation_id or current_correlation_id(),
     )
