@@ -14,6 +14,8 @@ fi
 for service in registry referrals notifications; do
   .venv/bin/python -m "services.$service" migrate 2>/dev/null | tail -n 1
 done
+# Demo data from the seeds (idempotent: a second `make run` reuses it).
+.venv/bin/python -m services.registry load-demo 2>/dev/null | tail -n 1
 
 admin_token=$(.venv/bin/python -m services.registry issue-token --member demo-admin --role admin --ttl 86400)
 cat <<TXT

@@ -22,8 +22,9 @@ def alembic_config(migrations_dir: Path, database_url: str) -> Config:
     return config
 
 
-def upgrade(migrations_dir: Path, database_url: str, revision: str = "head") -> None:
-    """Apply the service's migrations (idempotent)."""
+def upgrade(migrations_dir: Path, database_url: str, revision: str = "heads") -> None:
+    """Apply the service's migrations (idempotent). `heads`: every branch, so parts of a
+    service can keep their own migration branch (see services/registry/migrations)."""
     command.upgrade(alembic_config(migrations_dir, database_url), revision)
 
 

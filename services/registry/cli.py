@@ -5,10 +5,12 @@ from pathlib import Path
 
 import click
 
-from services.registry import worker
+from services.registry import demo, worker
+from services.registry.commands import contracts, directory, plan
 from services.registry.domain.tokens import access_token_claims
 from services.registry.settings import load
 from services.registry.store.keys import KeyStore
+from shared.db import make_engine, make_session_factory
 from shared.service import service_cli
 
 cli = service_cli("registry", load=load, migrations_dir=Path(__file__).parent / "migrations",
@@ -36,3 +38,19 @@ def add_signing_key():
     """Rotate: a new key signs from now on; older keys stay published until removed."""
     key = KeyStore(load().signing_key_dir).add_key()
     click.echo(f"new signing key {key.kid}")
+
+
+@cli.command("load-demo")
+def load_demo():
+    """Load (or refresh) the demo data from the seeds: idempotent."""
+    settings = load()
+    engine = make_engine(settings.database_url)
+    with make_session_factory(engine).begin() as session:
+        for loader in demo.LOADERS:
+            loader(session, settings)
+    engine.dispose()
+    click.echo("registry: demo data loaded")
+
+
+for part in (directory, contracts, plan):
+    part.register(cli)

@@ -1,0 +1,5 @@
+"""Partners directory and access: organisations, members, sign-in, need categories."""
+
+from services.registry.api.directory import organisations
+
+BLUEPRINTS = [organisations.blp]

@@ -1,0 +1,3 @@
+"""Action plan (axes, fiches actions, indicators), governance and generation lineage."""
+
+BLUEPRINTS: list = []
