@@ -10,8 +10,11 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from shared.db import make_engine, make_session_factory
 from shared.logging import get_logger
@@ -23,6 +26,28 @@ from shared.settings import ServiceSettings
 log = get_logger(__name__)
 
 
+@dataclass(frozen=True)
+class PeriodicTask:
+    """Work a worker does on a timer (expiring referrals, due deliveries, digests).
+
+    `run(session_factory)` must be idempotent and safe to run in several worker
+    processes at once (take rows with FOR UPDATE SKIP LOCKED or a unique key).
+    """
+
+    name: str
+    every_seconds: float
+    run: Callable[[sessionmaker[Session]], object]
+
+
+def _run_periodically(task: PeriodicTask, session_factory, stopped: threading.Event) -> None:
+    while not stopped.wait(task.every_seconds):
+        try:
+            task.run(session_factory)
+        except Exception as exc:  # the next tick tries again; the loop must survive
+            log.warning("worker.periodic_failed", task=task.name, error=type(exc).__name__)
+
+
+
 def run_worker(
     settings: ServiceSettings,
     *,
@@ -30,6 +55,7 @@ def run_worker(
     handlers: Mapping[str, Handler],
     topology: Topology = TOPOLOGY,
     consumer_class: type[EventConsumer] = EventConsumer,
+    periodic: Sequence[PeriodicTask] = (),
 ) -> None:
     engine = make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
@@ -72,12 +98,20 @@ def run_worker(
     stopping.extend([consumer, relay])
     relay_thread = threading.Thread(target=relay.run, name="outbox-relay", daemon=True)
     relay_thread.start()
+    timers_stopped = threading.Event()
+    timers = [threading.Thread(target=_run_periodically, name=task.name, daemon=True,
+                               args=(task, session_factory, timers_stopped))
+              for task in periodic]
+    for timer in timers:
+        timer.start()
     log.info("worker.started", queue=queue, handlers=sorted(handlers))
     try:
         consumer.run()
     finally:
         relay.stop()
-        relay_thread.join(timeout=10)
+        timers_stopped.set()
+        for thread in (relay_thread, *timers):
+            thread.join(timeout=10)
         connection.release()
         engine.dispose()
         log.info("worker.stopped")
