@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from kombu import Connection
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -92,9 +92,9 @@ class OutboxRelay:
 
     def pending_count(self) -> int:
         with self.session_factory() as session:
-            return len(session.execute(
-                select(outbox.c.seq).where(outbox.c.published_at.is_(None))
-            ).all())
+            return session.execute(
+                select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+            ).scalar_one()
 
     # -- the loop --------------------------------------------------------------
     def run(self) -> None:
