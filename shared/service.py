@@ -56,6 +56,17 @@ def service_cli(
         """Exit 0 when the worker's heartbeat is fresh (container healthcheck)."""
         sys.exit(0 if heartbeat_is_fresh(settings().worker_heartbeat_file, max_age) else 1)
 
-    cli.add_command(dead_letters_command(
-        lambda: make_session_factory(make_engine(settings().database_url))))
+    def sessions():
+        return make_session_factory(make_engine(settings().database_url))
+
+    @cli.command("outbox-status")
+    def outbox_status():
+        """How many events wait in the outbox (a growing number: is the worker running?)."""
+        from shared.messaging.relay import OutboxRelay
+
+        relay = OutboxRelay(session_factory=sessions(), connection_factory=lambda: None,
+                            topology=None)
+        click.echo(f"{name}: {relay.pending_count()} event(s) waiting to be published")
+
+    cli.add_command(dead_letters_command(sessions))
     return cli
