@@ -1,7 +1,15 @@
-"""Access-token claims: who the member is, in which organisation, with which roles."""
+"""Tokens: short-lived signed access tokens, long-lived opaque refresh tokens.
+
+An access token (JWT, 15 min) says who the member is, in which organisation,
+with which roles. A refresh token is 256 random bits, stored only as its
+SHA-256; each use rotates it within its family (one sign-in), and the reuse of
+a rotated token revokes the whole family (RFC 9700, refresh token rotation).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import uuid
 
 from shared.auth import ROLES
@@ -17,3 +25,12 @@ def access_token_claims(*, member_id: str, organisation_id: str | None, roles: l
     if organisation_id:
         claims["org"] = organisation_id
     return claims
+
+
+def new_refresh_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def refresh_token_digest(token: str) -> str:
+    """What is stored and looked up: a leaked table does not give usable tokens."""
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,17 +1,28 @@
-"""Organisations of the partners directory."""
+"""Organisations of the partners directory.
+
+`DELETE` deactivates: the organisation stays (referrals and contracts keep
+naming it) and read models learn it from a `registry.organisation.updated`
+event with `active: false`, like any other change.
+"""
 
 from __future__ import annotations
 
-import flask
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from services.registry.domain.organisations import InvalidOrganisation, Organisation
+from services.registry.api.directory.common import invalid, not_found, sessions
+from services.registry.domain.organisations import (
+    MAX_COMMUNES,
+    InvalidOrganisation,
+    Organisation,
+    unknown_references,
+)
+from services.registry.store import need_categories as category_store
 from services.registry.store import organisations as store
 from shared.auth import authenticated, require_roles
-from shared.events.registry import ORGANISATION_KINDS
-from shared.http.problems import ApiError
+from shared.communes import referential
+from shared.events.registry import CATEGORY_CODE, INSEE_CODE, ORGANISATION_KINDS
 
 blp = Blueprint("organisations", __name__, url_prefix="/api/v1/organisations",
                 description="Organisations: CCAS, CPTS, MSP, partners.")
@@ -22,6 +33,16 @@ class OrganisationSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(1, 200))
     kind = fields.String(required=True, validate=validate.OneOf(ORGANISATION_KINDS))
     active = fields.Boolean(load_default=True)
+    communes = fields.List(fields.String(validate=INSEE_CODE), load_default=list,
+                           validate=validate.Length(max=MAX_COMMUNES),
+                           metadata={"description": "INSEE codes of the communes it serves."})
+    need_categories = fields.List(fields.String(validate=CATEGORY_CODE), load_default=list,
+                                  validate=validate.Length(max=100),
+                                  metadata={"description": "Codes of the needs it handles."})
+    phone = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=30),
+                          metadata={"description": "The structure's switchboard, not a person's."})
+    email = fields.Email(allow_none=True, load_default=None, validate=validate.Length(max=254),
+                         metadata={"description": "The structure's generic address."})
     version = fields.Integer(dump_only=True)
 
 
@@ -29,10 +50,20 @@ class OrganisationPatchSchema(Schema):
     name = fields.String(validate=validate.Length(1, 200))
     kind = fields.String(validate=validate.OneOf(ORGANISATION_KINDS))
     active = fields.Boolean()
+    communes = fields.List(fields.String(validate=INSEE_CODE),
+                           validate=validate.Length(max=MAX_COMMUNES))
+    need_categories = fields.List(fields.String(validate=CATEGORY_CODE),
+                                  validate=validate.Length(max=100))
+    phone = fields.String(allow_none=True, validate=validate.Length(max=30))
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
 
 
 class OrganisationQuerySchema(Schema):
     kind = fields.String(validate=validate.OneOf(ORGANISATION_KINDS))
+    commune = fields.String(validate=INSEE_CODE, metadata={"description": "Serves this commune."})
+    need_category = fields.String(validate=CATEGORY_CODE,
+                                  metadata={"description": "Handles this need category."})
+    active = fields.Boolean()
     after = fields.UUID(metadata={"description": "Cursor: the last id of the previous page."})
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
 
@@ -42,13 +73,20 @@ class OrganisationPageSchema(Schema):
     next = fields.UUID(allow_none=True)
 
 
-def _sessions():
-    return flask.current_app.extensions["relais.sessions"]
+def _check_references(session, body: dict) -> None:
+    errors = unknown_references(
+        body.get("communes", ()), body.get("need_categories", ()),
+        commune_exists=referential().exists,
+        category_exists=lambda code: category_store.need_category_exists(session, code))
+    if errors:
+        raise invalid(*errors)
 
 
-def _invalid(exc: InvalidOrganisation) -> ApiError:
-    return ApiError(422, "validation_failed", "Validation failed",
-                    errors=[{"location": "json", "field": exc.field, "message": str(exc)}])
+def _build(factory, **values):
+    try:
+        return factory(**values)
+    except InvalidOrganisation as exc:
+        raise invalid((exc.field, str(exc))) from None
 
 
 @blp.route("")
@@ -57,23 +95,22 @@ class Organisations(MethodView):
     @blp.arguments(OrganisationQuerySchema, location="query")
     @blp.response(200, OrganisationPageSchema)
     def get(self, query):
-        """List organisations (keyset pagination)."""
-        with _sessions()() as session:
-            items = store.page(session, after=query.get("after"), limit=query["limit"],
-                               kind=query.get("kind"))
-        next_cursor = items[-1].id if len(items) == query["limit"] else None
-        return {"items": items, "next": next_cursor}
+        """List organisations (keyset pagination), filtered by kind, commune, category, state."""
+        limit = query.pop("limit")
+        with sessions()() as session:
+            items = store.page(session, limit=limit, **{"after": None, **query})
+        return {"items": items, "next": items[-1].id if len(items) == limit else None}
 
     @require_roles("admin")
     @blp.arguments(OrganisationSchema)
     @blp.response(201, OrganisationSchema)
     def post(self, body):
         """Register an organisation (admin)."""
-        try:
-            organisation = Organisation(**body)
-        except InvalidOrganisation as exc:
-            raise _invalid(exc) from None
-        with _sessions().begin() as session:
+        body["communes"] = tuple(body["communes"])
+        body["need_categories"] = tuple(body["need_categories"])
+        organisation = _build(Organisation, **body)
+        with sessions().begin() as session:
+            _check_references(session, body)
             store.add(session, organisation)
         return organisation
 
@@ -83,10 +120,10 @@ class OrganisationById(MethodView):
     @authenticated
     @blp.response(200, OrganisationSchema)
     def get(self, organisation_id):
-        with _sessions()() as session:
+        with sessions()() as session:
             organisation = store.get(session, organisation_id)
         if organisation is None:
-            raise ApiError(404, "not_found", "Not found", detail="No such organisation.")
+            raise not_found("Organisme introuvable.")
         return organisation
 
     @require_roles("admin")
@@ -94,14 +131,29 @@ class OrganisationById(MethodView):
     @blp.response(200, OrganisationSchema)
     def patch(self, changes, organisation_id):
         """Change an organisation (admin); read models follow through its events."""
-        with _sessions().begin() as session:
+        for name in ("communes", "need_categories"):
+            if name in changes:
+                changes[name] = tuple(changes[name])
+        with sessions().begin() as session:
             current = store.get(session, organisation_id, for_update=True)
             if current is None:
-                raise ApiError(404, "not_found", "Not found", detail="No such organisation.")
-            try:
-                updated = current.changed(**changes)
-            except InvalidOrganisation as exc:
-                raise _invalid(exc) from None
+                raise not_found("Organisme introuvable.")
+            _check_references(session, changes)
+            updated = _build(current.changed, **changes)
+            if updated is None:
+                return current
+            store.save(session, updated)
+        return updated
+
+    @require_roles("admin")
+    @blp.response(200, OrganisationSchema)
+    def delete(self, organisation_id):
+        """Deactivate (admin): kept for history, announced as `updated` with active=false."""
+        with sessions().begin() as session:
+            current = store.get(session, organisation_id, for_update=True)
+            if current is None:
+                raise not_found("Organisme introuvable.")
+            updated = current.deactivated()
             if updated is None:
                 return current
             store.save(session, updated)
