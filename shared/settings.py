@@ -110,6 +110,9 @@ class ServiceSettings:
     retry_base_delay: float = setting(2.0)
     worker_heartbeat_file: str = setting("var/worker.heartbeat")
     public_url: str = setting("http://127.0.0.1:8000")
+    # How many reverse proxies stand in front (X-Forwarded-For/Proto trusted that deep);
+    # 0 = none: the client address is the socket's.
+    trusted_proxies: int = setting(0)
 
     def validate(self) -> None:
         for name in ("database_url", "redis_url"):

@@ -26,6 +26,12 @@ def create_standard_app(name: str, settings: ServiceSettings, blueprints: list,
         config=config,
         max_body_bytes=settings.max_body_bytes,
     )
+    if settings.trusted_proxies:
+        # Behind nginx, the per-address login throttle needs the real client address.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,
+                                x_proto=settings.trusted_proxies)
     app.extensions["relais.settings"] = settings
     app.extensions["relais.engine"] = engine
     app.extensions["relais.sessions"] = make_session_factory(engine)
