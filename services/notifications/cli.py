@@ -1,10 +1,64 @@
-"""`python -m services.notifications <command>`."""
+"""`python -m services.notifications <command>`: the shared commands, plus `deliveries`."""
 
+import json
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
+
+import click
 
 from services.notifications import worker
 from services.notifications.settings import load
+from services.notifications.store import deliveries as store
+from shared.db import make_engine, make_session_factory
 from shared.service import service_cli
 
 cli = service_cli("notifications", load=load, migrations_dir=Path(__file__).parent / "migrations",
                   run_worker=worker.run)
+
+
+def _sessions():
+    return make_session_factory(make_engine(load().database_url))
+
+
+@cli.group()
+def deliveries():
+    """List deliveries (the dead ones by default) and replay dead ones."""
+
+
+@deliveries.command("list")
+@click.option("--status", default=store.DEAD, show_default=True,
+              type=click.Choice(store.STATUSES))
+@click.option("--channel", type=click.Choice(("in_app", "email", "webhook")))
+@click.option("--event-id", type=click.UUID)
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def list_(status, channel, event_id, limit, as_json):
+    with _sessions()() as session:
+        rows = store.page(session, limit=limit, status=status, channel=channel, event_id=event_id)
+    for row in rows:
+        record = {k: v for k, v in row._mapping.items() if k != "summary"}
+        if as_json:
+            click.echo(json.dumps(record, default=str))
+        else:
+            click.echo(f"{row.id}\t{row.channel}\t{row.status}\t{row.event_type}\t"
+                       f"attempts={row.attempts}\t{row.last_error or ''}")
+    if not as_json:
+        click.echo(f"{len(rows)} deliver{'y' if len(rows) == 1 else 'ies'}")
+
+
+@deliveries.command("replay")
+@click.argument("ids", nargs=-1, type=click.UUID)
+@click.option("--all", "replay_all", is_flag=True, help="Replay every dead delivery.")
+def replay(ids, replay_all):
+    """Put dead deliveries back to pending, due now, attempts reset."""
+    if not ids and not replay_all:
+        raise click.UsageError("give delivery ids or --all")
+    now = datetime.now(UTC)
+    with _sessions().begin() as session:
+        if replay_all:
+            ids = [row.id for row in store.page(session, limit=100_000, status=store.DEAD)]
+        replayed = [i for i in ids if store.replay(session, uuid.UUID(str(i)), now)]
+    missing = sorted(str(i) for i in set(ids) - set(replayed))
+    click.echo(f"replayed {len(replayed)}" + (f"; not found or not dead: {', '.join(missing)}"
+                                              if missing else ""))

@@ -1,0 +1,156 @@
+"""The worker's periodic tasks: send due deliveries, and build the daily digests.
+
+Sending happens outside any transaction: a delivery is claimed (`sending`, with
+a lease), sent, then its outcome recorded. A worker that dies in between leaves
+a `sending` row whose lease runs out, and the next pass takes it again (at
+least once towards SMTP; the stable Message-ID lets a mail system spot the
+twin). Each delivery is sent on its own, so a failing channel or receiver only
+delays its own rows.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+
+from services.notifications.channels import DeliveryError, rendering, webhook
+from services.notifications.channels.email import Mailer
+from services.notifications.domain import preferences as prefs
+from services.notifications.domain.digest import current_slot
+from services.notifications.domain.retry import DeliveryRetryPolicy
+from services.notifications.store import deliveries as store
+from services.notifications.store import subscriptions
+from services.notifications.store.directory import member_email
+from services.notifications.store.tables import deliveries
+from shared.logging import get_logger
+from shared.messaging.worker import PeriodicTask
+
+log = get_logger(__name__)
+DIGEST = "notifications.digest"
+_DIGEST_NAMESPACE = uuid.UUID("6f1c1a52-5f6c-4d53-9a8e-2f0a4e0c9d11")
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Dispatcher:
+    def __init__(self, settings, *, clock: Callable[[], datetime] = _utcnow,
+                 mailer: Mailer | None = None):
+        self.settings = settings
+        self.clock = clock
+        self.mailer = mailer or Mailer.from_settings(settings)
+        self.policy = DeliveryRetryPolicy(settings.delivery_max_attempts,
+                                          settings.delivery_base_delay,
+                                          settings.delivery_max_delay)
+
+    def tasks(self) -> list[PeriodicTask]:
+        return [PeriodicTask("deliveries", self.settings.dispatch_every_seconds, self.send_due),
+                PeriodicTask("digests", self.settings.digest_every_seconds, self.build_digests)]
+
+    # -- sending ---------------------------------------------------------------------------
+    def send_due(self, session_factory) -> int:
+        """One pass: claim a batch of due deliveries, send each, record each outcome."""
+        with session_factory.begin() as session:
+            claimed = store.claim_due(session, now=self.clock(),
+                                      limit=self.settings.dispatch_batch_size,
+                                      lease_seconds=self.settings.delivery_lease_seconds)
+        for delivery in claimed:
+            try:
+                self._send(session_factory, delivery.row)
+                error, permanent = None, False
+            except DeliveryError as exc:
+                error, permanent = str(exc), exc.permanent
+            with session_factory.begin() as session:
+                status = store.finish(session, delivery, error=error, permanent=permanent,
+                                      now=self.clock(), policy=self.policy)
+            log.info("delivery.attempted", delivery_id=str(delivery.id),
+                     channel=delivery.row["channel"], attempts=delivery.attempts, status=status,
+                     error=error)
+        return len(claimed)
+
+    def _send(self, session_factory, row: dict) -> None:
+        if row["channel"] == prefs.EMAIL:
+            self._send_email(session_factory, row)
+        elif row["channel"] == prefs.WEBHOOK:
+            self._send_webhook(session_factory, row)
+        else:
+            raise DeliveryError(f"nothing sends channel {row['channel']}", permanent=True)
+
+    def _send_email(self, session_factory, row: dict) -> None:
+        with session_factory() as session:
+            address = member_email(session, row["recipient_member_id"])
+        if address is None:  # its registry event may still be on its way: try again later
+            raise DeliveryError("recipient unknown or inactive")
+        summary = row["summary"]
+        if row["kind"] == DIGEST:
+            subject, text, html = rendering.digest(
+                summary["items"], datetime.fromisoformat(summary["day"]).date(),
+                self.settings.portal_url)
+        else:
+            subject, text, html = rendering.notification(summary, self.settings.portal_url)
+        self.mailer.send(to=address, subject=subject, text=text, html=html,
+                         message_id=str(row["id"]))
+
+    def _send_webhook(self, session_factory, row: dict) -> None:
+        now = self.clock()
+        with session_factory() as session:
+            subscription = subscriptions.get(session, row["subscription_id"])
+        if subscription is None or not subscription.active:
+            raise DeliveryError("subscription removed or paused", permanent=True)
+        facts = rendering.shown_facts(row["summary"], self.settings.portal_url)
+        data = {**facts, **{name: row["summary"].get(name) for name in (
+            "referral_id", "meeting_id", "status", "category_code", "commune_code")}}
+        body = json.dumps({
+            "delivery_id": str(row["id"]), "event_id": row["event_id"],
+            "type": row["event_type"], "organisation_id": str(row["organisation_id"]),
+            "data": {name: value for name, value in data.items() if value is not None},
+        }, separators=(",", ":"), ensure_ascii=False).encode()
+        webhook.post(subscription.url, body,
+                     secrets=subscriptions.signing_secrets(subscription, now),
+                     timestamp=int(now.timestamp()), delivery_id=str(row["id"]),
+                     timeout=self.settings.webhook_timeout)
+
+    # -- digests ---------------------------------------------------------------------------
+    def build_digests(self, session_factory) -> int:
+        """Gather each member's e-mails deferred up to the current slot into one digest.
+
+        The digest's event id is derived from (member, day): its delivery's unique key
+        makes a second run, or a second worker, add nothing that day.
+        """
+        now = self.clock()
+        slot = current_slot(now, self.settings.digest_hour)
+        # Stored as UTC (SQLite keeps no offset): compare in UTC.
+        waiting = ((deliveries.c.status == store.DEFERRED) & (deliveries.c.channel == prefs.EMAIL)
+                   & (deliveries.c.created_at <= slot.astimezone(UTC)))
+        with session_factory() as session:
+            members = session.execute(select(deliveries.c.recipient_member_id).distinct()
+                                      .where(waiting)).scalars().all()
+        built = 0
+        for member_id in members:
+            with session_factory.begin() as session:
+                built += self._digest_for(session, member_id, waiting, slot.date(), now)
+        return built
+
+    def _digest_for(self, session, member_id: uuid.UUID, waiting, day, now: datetime) -> int:
+        items = session.execute(
+            select(deliveries.c.id, deliveries.c.summary, deliveries.c.organisation_id)
+            .where(deliveries.c.recipient_member_id == member_id, waiting)
+            .order_by(deliveries.c.id).with_for_update(skip_locked=True)).all()
+        if not items:
+            return 0
+        digest = store.add_delivery(
+            session, event_id=str(uuid.uuid5(_DIGEST_NAMESPACE, f"{member_id}/{day}")),
+            event_type=DIGEST, kind=DIGEST, channel=prefs.EMAIL, recipient_key=str(member_id),
+            recipient_member_id=member_id, organisation_id=items[0].organisation_id,
+            status=store.PENDING, now=now,
+            summary={"day": day.isoformat(), "items": [item.summary for item in items]})
+        if digest is None:
+            return 0  # today's digest already left
+        session.execute(update(deliveries).where(deliveries.c.id.in_([i.id for i in items]))
+                        .values(status=store.DIGESTED, digest_id=digest["id"], updated_at=now))
+        return 1

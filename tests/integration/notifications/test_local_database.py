@@ -1,0 +1,34 @@
+"""The same rules on SQLite (the local run's database) as on PostgreSQL."""
+
+import pytest
+
+from tests.integration.notifications.conftest import People, Rig
+from tests.integration.notifications.helpers import deliveries_of
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def any_rig(any_database_url, mailbox):
+    rig = Rig(any_database_url, mailbox.port)
+    yield rig
+    rig.engine.dispose()
+
+
+def test_retries_leases_and_digests_work_on_both_databases(any_rig, mailbox):
+    rig, people = any_rig, People(any_rig)
+    mailbox.refuse_next = 1
+    envelope, _ = rig.receive("referrals.referral.accepted", people.referral(status="accepted"))
+    rig.receive("referrals.referral.held", people.referral(status="on-hold"))  # digest default
+    assert rig.drain() == 1 and mailbox.messages == []
+    assert rig.dispatch() == 0, "its retry is scheduled later"
+    rig.clock.advance(minutes=2)
+    assert rig.drain() == 1 and len(mailbox.messages) == 1
+    rig.redeliver(envelope)
+    rig.clock.advance(days=1)
+    assert rig.dispatcher.build_digests(rig.sessions) == 1
+    assert rig.dispatcher.build_digests(rig.sessions) == 0
+    rig.drain()
+    assert [m["subject"][:30] for m in mailbox.messages][-1] == "[Relais] Récapitulatif du 11 m"
+    assert len(mailbox.messages) == 2
+    assert {d.status for d in deliveries_of(rig, channel="email")} == {"sent", "digested"}
