@@ -32,7 +32,7 @@ def test_sigkill_consumer_with_1000_events_in_flight(rig, processes):
     sent = len(rig.produce(range(1000)))
     assert relay_all(rig) == sent
 
-    env = rig.env(TEST_HANDLER_DELAY="0.003")
+    env = rig.env(TEST_HANDLER_DELAY="0.01")
     first = processes("worker", env=env, name="consumer-1")
     wait_until(lambda: rig.effects()[1] >= 150, timeout=60, message="first effects")
     first.kill()
