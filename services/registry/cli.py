@@ -54,3 +54,15 @@ def load_demo():
 
 for part in (directory, contracts, plan):
     part.register(cli)
+
+
+@cli.command("republish-snapshot")
+def republish_snapshot_command():
+    """Publish the whole registry state again (consumers rebuild their read models)."""
+    from services.registry.snapshot import republish_snapshot
+
+    engine = make_engine(load().database_url)
+    with make_session_factory(engine).begin() as session:
+        count = republish_snapshot(session)
+    engine.dispose()
+    click.echo(f"registry: {count} event(s) written to the outbox; the worker publishes them")

@@ -1,13 +1,27 @@
 """The registry's worker: relays its outbox, consumes referral events.
 
-Indicators computed from referrals arrive with the referrals service; until
-then the queue is consumed and its events acknowledged as ignored.
+Referral events keep one row per referral (its latest version) from which the
+indicators marked as computed are counted per fiche action: distinct
+beneficiaries, distinct referring professionals, referrals per status. The
+framework records each processed event id (a redelivery is skipped) and the
+row only takes a newer version (a late event changes nothing).
 """
 
+from sqlalchemy.orm import Session
+
+from services.registry.store.indicators import record_referral
+from shared.events import Event
+from shared.events.referrals import REFERRAL_EVENT_TYPES
 from shared.messaging.worker import run_worker
 
 QUEUE = "registry.indicators"
-HANDLERS: dict = {}
+
+
+def apply_referral_changed(session: Session, event: Event) -> None:
+    record_referral(session, event.data)
+
+
+HANDLERS: dict = {event_type: apply_referral_changed for event_type in REFERRAL_EVENT_TYPES}
 
 
 def run(settings) -> None:

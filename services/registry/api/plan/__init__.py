@@ -1,3 +1,14 @@
 """Action plan (axes, fiches actions, indicators), governance and generation lineage."""
 
-BLUEPRINTS: list = []
+from services.registry.api.plan import (
+    actions,
+    axes,
+    bodies,
+    export,
+    indicators,
+    lineage,
+    meetings,
+)
+
+BLUEPRINTS: list = [axes.blp, actions.blp, indicators.blp, export.blp, bodies.blp,
+                    meetings.blp, lineage.blp]

@@ -4,7 +4,7 @@ Revision ID: 0003_contracts
 """
 from alembic import op
 
-from services.registry.store.contract_tables import contracts
+from services.registry.store.contract_tables import ALL
 
 revision = "0003_contracts"
 down_revision = "0002_need_categories"
@@ -13,8 +13,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    contracts.create(op.get_bind())
+    bind = op.get_bind()
+    for table in ALL:
+        table.create(bind)
 
 
 def downgrade() -> None:
-    contracts.drop(op.get_bind())
+    bind = op.get_bind()
+    for table in reversed(ALL):
+        table.drop(bind)
