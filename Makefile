@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-unit test-integration lint up down clean
+.PHONY: install run test test-unit test-integration test-faults bench lint up down clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,14 @@ test-unit: install
 
 test-integration: install
 	$(PY) -m pytest -m "integration or e2e"
+
+# The fault suite: the whole system with workers, Redis, PostgreSQL and SMTP failing.
+test-faults: install
+	$(PY) -m pytest -m faults tests/faults
+
+# Benchmarks (not tests): figures as ratios against references measured in the same run.
+bench: install
+	$(PY) -m bench
 
 lint: install
 	$(VENV)/bin/ruff check .
