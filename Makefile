@@ -16,11 +16,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 var/referential/VERSION: shared/communes.py $(STAMP)
 	$(PY) -m shared.communes fetch var/referential
 
-# System tools the tests need: redis-server (private servers in tests) and
-# docker-compose (validates docker-compose.yml without an engine).
+# System tools the tests need: redis-server (private servers in tests),
+# docker-compose (validates docker-compose.yml without an engine) and Debian's
+# Chromium (the portal's browser tests; Playwright never downloads a browser).
 install: $(STAMP) var/referential/VERSION
 	@command -v redis-server >/dev/null || (apt-get update -q && apt-get install -y -q redis-server)
 	@command -v docker-compose >/dev/null || (apt-get update -q && apt-get install -y -q docker-compose)
+	@command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium)
 
 run: install
 	infra/run-local.sh

@@ -64,15 +64,26 @@ def create_service_app(
     register_error_handlers(app, api)
     app.extensions["relais.api"] = api
 
-    app.before_request(_start_request)
-    app.before_request(_check_body)
-    app.after_request(_finish_response)
-    app.teardown_request(_end_request)
-    _add_probes(app, readiness_checks)
+    install_request_hooks(app, readiness_checks, json_bodies=True)
 
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     return app
+
+
+def install_request_hooks(app: flask.Flask, readiness_checks: dict[str, Callable[[], None]],
+                          *, json_bodies: bool) -> None:
+    """Request id, access log, metrics, security headers and probes on `app`.
+
+    `json_bodies`: refuse non-JSON request bodies (415); an HTML app (the portal)
+    takes form posts and passes False.
+    """
+    app.before_request(_start_request)
+    if json_bodies:
+        app.before_request(_check_body)
+    app.after_request(_finish_response)
+    app.teardown_request(_end_request)
+    _add_probes(app, readiness_checks)
 
 
 def _start_request() -> None:
@@ -106,9 +117,10 @@ def _finish_response(response: flask.Response) -> flask.Response:
     request_id = flask.g.get("request_id")
     if request_id:
         response.headers[REQUEST_ID_HEADER] = request_id
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # Defaults: an app's own choice (the portal's Referrer-Policy) wins.
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
     if request.path.startswith("/api/"):
         response.headers["Cache-Control"] = "no-store"
     if response.is_json:

@@ -1,0 +1,3 @@
+from services.portal.cli import cli
+
+cli()

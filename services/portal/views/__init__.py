@@ -1,0 +1,14 @@
+"""The portal's pages, one blueprint per area (who uses it)."""
+
+from services.portal.views import (
+    admin,
+    coordinator,
+    handler,
+    home,
+    inbox,
+    referrer,
+    sign_in,
+)
+
+BLUEPRINTS = [sign_in.blp, home.blp, referrer.blp, handler.blp, coordinator.blp, admin.blp,
+              inbox.blp]
