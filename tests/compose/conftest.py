@@ -36,6 +36,10 @@ FAKE_SECRETS = {
     "RELAIS_ENCRYPTION_KEYS": base64.urlsafe_b64encode(
         b"relais-compose-test-key-32-bytes"
     ).decode(),
+    # HMAC key of the blind index (at least 16 bytes).
+    "RELAIS_BLIND_INDEX_KEY": "relais-compose-test-blind-index-key",
+    # The portal refuses a key shorter than 32 characters.
+    "RELAIS_PORTAL_SECRET_KEY": "relais-compose-test-portal-secret-key-0123456789",
 }
 
 
@@ -99,6 +103,7 @@ def stack_env_file(docker_engine: str, tmp_path_factory: pytest.TempPathFactory)
         "REFERRALS_API_PORT": _free_port(),
         "NOTIFICATIONS_API_PORT": _free_port(),
         "MAILPIT_UI_PORT": _free_port(),
+        "PORTAL_PORT": _free_port(),
     }
     values = {
         **FAKE_SECRETS,
@@ -108,6 +113,9 @@ def stack_env_file(docker_engine: str, tmp_path_factory: pytest.TempPathFactory)
         "REGISTRY_PUBLIC_URL": f"http://127.0.0.1:{ports['REGISTRY_API_PORT']}",
         "REFERRALS_PUBLIC_URL": f"http://127.0.0.1:{ports['REFERRALS_API_PORT']}",
         "NOTIFICATIONS_PUBLIC_URL": f"http://127.0.0.1:{ports['NOTIFICATIONS_API_PORT']}",
+        "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{ports['PORTAL_PORT']}",
+        # The test talks plain HTTP to the portal (no TLS proxy in front).
+        "RELAIS_PORTAL_COOKIE_SECURE": "false",
     }
     path = tmp_path_factory.mktemp("compose") / "stack.env"
     path.write_text("".join(f"{key}={value}\n" for key, value in values.items()))

@@ -7,6 +7,7 @@ FAILURE, not a skip: a skip would hide a broken deliverable.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -20,12 +21,16 @@ pytestmark = pytest.mark.compose
 
 SERVICES = ("registry", "referrals", "notifications")
 API_PORTS = {"registry": 8001, "referrals": 8002, "notifications": 8003}
+PORTAL = "portal"  # the web UI: one gunicorn container, no database, no worker
+PORTAL_PORT = 8000
 BACKING = ("redis", "postgres", "mailpit")
 REQUIRED_VARS = (
     "REDIS_PASSWORD",
     "POSTGRES_PASSWORD",
     "POSTGRES_ADMIN_PASSWORD",
     "RELAIS_ENCRYPTION_KEYS",
+    "RELAIS_BLIND_INDEX_KEY",
+    "RELAIS_PORTAL_SECRET_KEY",
 )
 INSTALL_HINT = (
     "docker-compose is not installed: `apt-get install -y docker-compose` "
@@ -142,9 +147,11 @@ def test_every_secret_is_required_and_documented(repo_root) -> None:
 
 
 def test_expected_services(services) -> None:
-    expected = set(BACKING) | {
-        f"{name}-{role}" for name in SERVICES for role in ("migrate", "api", "worker")
-    }
+    expected = (
+        set(BACKING)
+        | {PORTAL}
+        | {f"{name}-{role}" for name in SERVICES for role in ("migrate", "api", "worker")}
+    )
     assert set(services) == expected
 
 
@@ -188,6 +195,11 @@ def test_start_order(services) -> None:
     assert services["notifications-worker"]["depends_on"]["mailpit"]["condition"] == (
         "service_healthy"
     )
+    # The portal has no database: it waits for Redis (its sessions) and the three APIs.
+    assert services[PORTAL]["depends_on"] == {
+        target: {"condition": "service_healthy"}
+        for target in ("redis", *(f"{name}-api" for name in SERVICES))
+    }
 
 
 # ---------------------------------------------------------------------------------------
@@ -197,13 +209,18 @@ def test_start_order(services) -> None:
 
 def test_app_containers_are_built_from_the_one_dockerfile(services, repo_root) -> None:
     images = set()
-    for name in SERVICES:
-        for role in ("migrate", "api", "worker"):
-            service = services[f"{name}-{role}"]
-            build = service.get("build") or {}
-            assert build.get("dockerfile") == "infra/Dockerfile", f"{name}-{role}"
-            assert Path(build.get("context", "")).resolve() == repo_root
-            images.add(service.get("image"))
+    app_containers = [
+        f"{name}-{role}" for name in SERVICES for role in ("migrate", "api", "worker")
+    ]
+    for container in [*app_containers, PORTAL]:
+        service = services[container]
+        build = service.get("build") or {}
+        assert build.get("dockerfile") == "infra/Dockerfile", container
+        assert Path(build.get("context", "")).resolve() == repo_root
+        assert service.get("init") is True, container
+        assert service.get("cap_drop") == ["ALL"], container
+        assert "no-new-privileges:true" in service.get("security_opt", []), container
+        images.add(service.get("image"))
     assert len(images) == 1, f"one image for every process, got {images}"
 
 
@@ -234,16 +251,26 @@ def test_app_commands(services) -> None:
             f"services.{name}",
             "worker-health",
         ]
+    assert services[PORTAL]["command"] == [
+        "gunicorn",
+        "-c",
+        "services/portal/gunicorn.conf.py",
+        "services.portal.app:create_app()",
+    ]
 
 
 def test_api_healthcheck_and_ports(services) -> None:
-    for name, port in API_PORTS.items():
-        api = services[f"{name}-api"]
+    http_services = {f"{name}-api": port for name, port in API_PORTS.items()}
+    http_services[PORTAL] = PORTAL_PORT
+    for name, port in http_services.items():
+        api = services[name]
         assert api["environment"]["RELAIS_BIND"] == "0.0.0.0:8000"
         test = " ".join(api["healthcheck"]["test"])
         assert "urllib" in test and "http://127.0.0.1:8000/readyz" in test
+        assert api["healthcheck"] == services["registry-api"]["healthcheck"], name
+        assert api["restart"] == "unless-stopped", name
         published = [str(p) for p in api.get("ports", [])]
-        assert published == [f"127.0.0.1:{port}:8000/tcp"], f"{name}-api ports: {published}"
+        assert published == [f"127.0.0.1:{port}:8000/tcp"], f"{name} ports: {published}"
     for name, service in services.items():
         for entry in service.get("ports", []):
             assert str(entry).startswith("127.0.0.1:"), f"{name} publishes on all interfaces"
@@ -263,16 +290,88 @@ def test_app_environment(services, fake_secrets) -> None:
             assert env["RELAIS_LOG_LEVEL"] and env["RELAIS_PUBLIC_URL"]
             if name != "registry":
                 assert env["RELAIS_JWKS_URL"] == jwks
-    referrals = services["referrals-api"]["environment"]
-    assert referrals["RELAIS_ENCRYPTION_KEYS"] == fake_secrets["RELAIS_ENCRYPTION_KEYS"]
+    # Referrals: both keys together (the settings refuse one without the other).
+    for role in ("migrate", "api", "worker"):
+        referrals = services[f"referrals-{role}"]["environment"]
+        assert referrals["RELAIS_ENCRYPTION_KEYS"] == fake_secrets["RELAIS_ENCRYPTION_KEYS"]
+        assert referrals["RELAIS_BLIND_INDEX_KEY"] == fake_secrets["RELAIS_BLIND_INDEX_KEY"]
+        assert str(referrals["RELAIS_RETENTION_DAYS"]) == "730"
     for name in ("registry", "notifications"):
-        assert "RELAIS_ENCRYPTION_KEYS" not in services[f"{name}-api"]["environment"]
-    notif = services["notifications-worker"]["environment"]
-    assert notif["RELAIS_SMTP_HOST"] == "mailpit" and str(notif["RELAIS_SMTP_PORT"]) == "1025"
-    assert notif["RELAIS_SMTP_FROM"]
+        for key in ("RELAIS_ENCRYPTION_KEYS", "RELAIS_BLIND_INDEX_KEY"):
+            assert key not in services[f"{name}-api"]["environment"]
+            assert key not in services[PORTAL]["environment"]
+    for role in ("api", "worker"):
+        notif = services[f"notifications-{role}"]["environment"]
+        assert notif["RELAIS_SMTP_HOST"] == "mailpit" and str(notif["RELAIS_SMTP_PORT"]) == "1025"
+        assert notif["RELAIS_SMTP_FROM"]
+        assert notif["RELAIS_PORTAL_URL"] == "http://127.0.0.1:8000"
+        assert str(notif["RELAIS_DIGEST_HOUR"]) == "8"
     registry = services["registry-api"]
     assert registry["environment"]["RELAIS_SIGNING_KEY_DIR"] == "/var/lib/relais/keys"
+    assert str(registry["environment"]["RELAIS_TRUSTED_PROXIES"]) == "1"
     assert any(str(v).startswith("registry-keys:/var/lib/relais/keys") for v in registry["volumes"])
+
+
+def test_portal_environment(services, fake_secrets) -> None:
+    env = services[PORTAL]["environment"]
+    assert env == {
+        "RELAIS_LOG_LEVEL": "INFO",
+        "RELAIS_REDIS_URL": f"redis://:{fake_secrets['REDIS_PASSWORD']}@redis:6379/0",
+        "RELAIS_PUBLIC_URL": "http://127.0.0.1:8000",
+        "RELAIS_REGISTRY_URL": "http://registry-api:8000",
+        "RELAIS_REFERRALS_URL": "http://referrals-api:8000",
+        "RELAIS_NOTIFICATIONS_URL": "http://notifications-api:8000",
+        "RELAIS_JWKS_URL": "http://registry-api:8000/.well-known/jwks.json",
+        "RELAIS_PORTAL_SECRET_KEY": fake_secrets["RELAIS_PORTAL_SECRET_KEY"],
+        "RELAIS_PORTAL_COOKIE_SECURE": "true",
+        "RELAIS_BIND": "0.0.0.0:8000",
+    }
+    assert "volumes" not in services[PORTAL], "the portal keeps no state on disk"
+
+
+def test_environment_matches_the_settings(services) -> None:
+    """Every RELAIS_* variable given to a container is one its settings class reads.
+
+    A misspelt name would be silently ignored, leaving the default (e.g. a portal
+    pointing at 127.0.0.1 instead of the APIs).
+    """
+    from services.notifications.settings import NotificationsSettings
+    from services.portal.settings import PortalSettings
+    from services.referrals.settings import ReferralsSettings
+    from services.registry.settings import RegistrySettings
+    from shared.settings import env_name
+
+    classes = {
+        "registry": RegistrySettings,
+        "referrals": ReferralsSettings,
+        "notifications": NotificationsSettings,
+        "portal": PortalSettings,
+    }
+    # Read by gunicorn.conf.py (shared/http/gunicorn.py), not by the settings classes.
+    gunicorn_vars = {"RELAIS_BIND"}
+    for container, service in services.items():
+        owner = container.split("-")[0]
+        if owner not in classes:
+            continue
+        known = {env_name(field) for field in dataclasses.fields(classes[owner])}
+        given = {key for key in service["environment"] if key.startswith("RELAIS_")}
+        unknown = given - known - gunicorn_vars
+        assert not unknown, f"{container}: variables no setting reads: {sorted(unknown)}"
+
+
+def test_secret_values_satisfy_the_settings(services) -> None:
+    """The settings load from the resolved environment (fake secrets), validation included."""
+    from services.portal.settings import PortalSettings
+    from services.referrals.settings import ReferralsSettings
+    from shared.settings import load_settings
+
+    env = {k: str(v) for k, v in services["referrals-api"]["environment"].items()}
+    referrals = load_settings(ReferralsSettings, env)
+    assert len(referrals.blind_index_key.encode()) >= 16
+    portal = load_settings(
+        PortalSettings, {k: str(v) for k, v in services[PORTAL]["environment"].items()}
+    )
+    assert portal.cookie_secure is True and portal.portal_secret_key
 
 
 def test_dockerfile(repo_root) -> None:

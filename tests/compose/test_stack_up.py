@@ -21,7 +21,8 @@ import yaml
 pytestmark = pytest.mark.compose
 
 TIMEOUT = float(os.environ.get("RELAIS_STACK_TIMEOUT", "300"))
-APIS = ("registry-api", "referrals-api", "notifications-api")
+# Every HTTP service: the three APIs and the portal (its /readyz checks Redis).
+HTTP_SERVICES = ("registry-api", "referrals-api", "notifications-api", "portal")
 
 
 def _readyz(port: int) -> tuple[int | None, str]:
@@ -49,7 +50,7 @@ def test_whole_stack_becomes_healthy(docker_engine, relais_stack, compose, docke
     with open(docker_compose_file) as handle:
         services = yaml.safe_load(handle)["services"]
     one_shot = {name for name, svc in services.items() if str(svc.get("restart", "no")) == "no"}
-    ports = {api: relais_stack.port_for(api, 8000) for api in APIS}
+    ports = {name: relais_stack.port_for(name, 8000) for name in HTTP_SERVICES}
 
     deadline = time.monotonic() + TIMEOUT
     while True:
@@ -68,10 +69,10 @@ def test_whole_stack_becomes_healthy(docker_engine, relais_stack, compose, docke
                 health = (state.get("Health") or {}).get("Status")
                 if state.get("Status") != "running" or health != "healthy":
                     problems[name] = f"{state.get('Status')} health={health}"
-        for api, port in ports.items():
+        for name, port in ports.items():
             status, detail = _readyz(port)
             if status != 200:
-                problems[f"{api} /readyz"] = f"{status} {detail}".strip()
+                problems[f"{name} /readyz"] = f"{status} {detail}".strip()
         if not problems:
             return
         if time.monotonic() > deadline:
