@@ -9,11 +9,13 @@ import flask
 from services.referrals.api import (
     access_requests,
     codes,
+    consent,
     context,
     directory,
     export,
     notes,
     pathways,
+    queue,
     referrals,
     stats,
     workflow,
@@ -22,9 +24,9 @@ from services.referrals.settings import ReferralsSettings, load
 from services.referrals.store.keys import protection_from
 from shared.http.service_app import create_standard_app
 
-# export before referrals: /referrals/export.csv is not a referral id.
-BLUEPRINTS = [directory.blp, export.blp, referrals.blp, workflow.blp, notes.blp, pathways.blp,
-              stats.blp, access_requests.blp, codes.blp]
+# export and queue before referrals: /referrals/export.csv, /referrals/counters are not ids.
+BLUEPRINTS = [directory.blp, export.blp, queue.blp, consent.blp, referrals.blp, workflow.blp,
+              notes.blp, pathways.blp, stats.blp, access_requests.blp, codes.blp]
 
 
 def create_app(config: dict | None = None,

@@ -29,7 +29,7 @@ IDENTITY = ("last_name", "first_name", "birth_date", "phone", "email")
 
 class ExportQuerySchema(ReferralQuerySchema):
     class Meta:
-        exclude = ("after", "limit")
+        exclude = ("after", "limit", "fields_", "include_identity")
 
 
 @blp.route("/export.csv")

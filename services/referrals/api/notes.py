@@ -1,6 +1,7 @@
 """Internal notes (the receiving organisation only) and messages shared between the
 receiving organisation and the referrer's. Texts are encrypted; a shared message is
-announced by an event that does not carry it."""
+announced by an event that does not carry it. Once the person has withdrawn their
+consent no new message is shared (409 consent_withdrawn); internal notes go on."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from services.referrals.api import context as ctx
 from services.referrals.api.schemas import NoteSchema
 from services.referrals.commands.handling import add_note
 from services.referrals.domain.workflow import HANDLER
+from services.referrals.store import referrals as store
 from services.referrals.store import views
 from shared.auth import require_roles
 from shared.http.problems import ApiError
@@ -43,6 +45,10 @@ def _add(referral_id, visibility: str, body: dict):
         if referral["anonymised_at"] is not None:
             raise ApiError(409, "anonymised", "Conflict",
                            detail="Cette orientation a été anonymisée.")
+        if visibility == "shared" and store.withdrawal(session, referral["id"]) is not None:
+            raise ApiError(409, "consent_withdrawn", "Conflict",
+                           detail="La personne a retiré son consentement : plus aucun "
+                                  "message ne peut être partagé.")
         note = add_note(session, referral, who, visibility, body["body"], ctx.now(),
                         ctx.protection())
         ctx.record(session, "update", f"{visibility}_note", [referral["id"]])

@@ -90,8 +90,13 @@ class Referrals(MethodView):
     @blp.response(200, ReferralPageSchema)
     def get(self, query):
         """Referrals routed to the caller's organisation (handlers: the triage queue with
-        `status=requested`) or sent by it (`side=referrer`)."""
+        `status=requested`) or sent by it (`side=referrer`). Handlers' items carry the
+        identity (each read audited) unless `fields=summary` or `include_identity=false`:
+        then nothing personal is decrypted and no audit row is written."""
         who = ctx.actor()
+        fields_asked, include_identity = query.pop("fields_", "full"), \
+            query.pop("include_identity", True)
+        summary_only = fields_asked == "summary" or include_identity is False
         side = query.pop("side", None) or ("receiving" if "handler" in who.roles else "referrer")
         needed = "handler" if side == "receiving" else "referrer"
         if needed not in who.roles:
@@ -105,13 +110,14 @@ class Referrals(MethodView):
                     limit=query["limit"], now=now, after=query.get("after"))
             except InvalidReferral as exc:
                 raise ctx.invalid(exc.field, str(exc), "query") from None
+            with_identity = side == "receiving" and not summary_only
             items = []
             for row in rows:
                 item = views.summary(row, now)
-                if side == "receiving":
+                if with_identity:
                     item["beneficiary"] = views.identity(session, row["beneficiary_id"], cipher)
                 items.append(item)
-            if side == "receiving" and rows:
+            if with_identity and rows:
                 ctx.record(session, "list", "triage", [row["id"] for row in rows])
         return {"items": items, "next": next_cursor}
 

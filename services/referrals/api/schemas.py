@@ -47,6 +47,34 @@ class ConsentSchema(Schema):
             raise ValidationError("Le consentement ne peut pas être daté dans le futur.")
 
 
+class WithdrawalViewSchema(Schema):
+    withdrawn_at = fields.DateTime()
+    recorded_by = fields.String()
+    recorded_by_member_id = fields.UUID()
+    recorded_by_organisation_id = fields.UUID()
+    recorded_at = fields.DateTime()
+    note = fields.String(allow_none=True, metadata={
+        "description": "Only for the organisation that recorded the withdrawal"})
+
+
+class ConsentViewSchema(ConsentSchema):
+    withdrawal = fields.Nested(WithdrawalViewSchema, allow_none=True, dump_only=True,
+                               metadata={"description": "null while consent stands"})
+
+
+class WithdrawalSchema(Schema):
+    withdrawn_at = fields.AwareDateTime(required=True, default_timezone=UTC, metadata={
+        "description": "When the person withdrew their consent (not in the future)"})
+    recorded_by = fields.String(required=True, validate=validate.Length(1, 200), metadata={
+        "description": "The professional who received the withdrawal (member id or name)"})
+    note = fields.String(load_default=None, validate=TEXT)
+
+    @validates("withdrawn_at")
+    def _not_future(self, value: datetime, **_):
+        if value > datetime.now(UTC):
+            raise ValidationError("Le retrait ne peut pas être daté dans le futur.")
+
+
 class IntakeSchema(Schema):
     beneficiary = fields.Nested(BeneficiarySchema, required=True)
     need_category = fields.String(required=True, validate=CATEGORY_CODE)
@@ -123,7 +151,7 @@ class ReferralSchema(ReferralSummarySchema):
     description = fields.String(allow_none=True)
     reason_text = fields.String(allow_none=True)
     outcome_text = fields.String(allow_none=True)
-    consent = fields.Nested(ConsentSchema)
+    consent = fields.Nested(ConsentViewSchema)
     history = fields.List(fields.Nested(TransitionViewSchema))
     messages = fields.List(fields.Nested(NoteSchema))
     notes = fields.List(fields.Nested(NoteSchema), metadata={
@@ -148,6 +176,11 @@ class ReferralQuerySchema(Schema):
     after = fields.String(validate=validate.Length(1, 200),
                           metadata={"description": "Cursor: `next` of the previous page"})
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
+    fields_ = fields.String(data_key="fields", validate=validate.OneOf(("full", "summary")),
+                            metadata={"description": "summary: items without `beneficiary`, "
+                                      "no identity read (nor audited)"})
+    include_identity = fields.Boolean(metadata={
+        "description": "false: the same as fields=summary"})
 
 
 class ReferralPageSchema(Schema):
@@ -167,6 +200,14 @@ class TransitionSchema(Schema):
 class RedirectSchema(Schema):
     organisation_id = fields.UUID(required=True)
     reason = fields.String(required=True, validate=TEXT)
+
+
+class CountersSchema(Schema):
+    new = fields.Integer(metadata={"description": "Awaiting an answer (requested)"})
+    urgent = fields.Integer(metadata={"description": "Open and urgent"})
+    overdue = fields.Integer(metadata={"description": "Requested past the reminder delay"})
+    assigned_to_me = fields.Integer(metadata={"description": "Open, given to the caller"})
+    open = fields.Integer(metadata={"description": "requested, accepted, in-progress, on-hold"})
 
 
 class AssignmentSchema(Schema):

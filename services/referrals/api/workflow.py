@@ -26,11 +26,11 @@ from shared.http.problems import ApiError
 blp = Blueprint("workflow", __name__, url_prefix="/api/v1/referrals",
                 description="Accept, refuse, handle, complete, cancel; redirect; assign.")
 
-_IF_MATCH = {"parameters": [{"in": "header", "name": "If-Match", "required": True,
+IF_MATCH = {"parameters": [{"in": "header", "name": "If-Match", "required": True,
                              "schema": {"type": "string", "example": 'W/"3"'}}]}
 
 
-def _change(referral_id, purpose: str, apply, *, handler_only: bool = False):
+def change(referral_id, purpose: str, apply, *, handler_only: bool = False):
     """Load with access checks, check the version, apply, answer the new view."""
     protection, now = ctx.protection(), ctx.now()
     with ctx.sessions().begin() as session:
@@ -56,7 +56,7 @@ class Transitions(MethodView):
     @require_roles("referrer", "handler")
     @blp.arguments(TransitionSchema)
     @blp.response(200, ReferralSchema)
-    @blp.doc(**_IF_MATCH)
+    @blp.doc(**IF_MATCH)
     def post(self, body, referral_id):
         """accept, reject (reason_code), start, hold, resume, complete (outcome_code),
         fail (reason_code): the receiving organisation; cancel: the sending one."""
@@ -68,7 +68,7 @@ class Transitions(MethodView):
                 reason_code=body["reason_code"], outcome_code=body["outcome_code"],
                 text=body["text"], comment=body["comment"])
 
-        return _change(referral_id, f"transition_{body['action']}", apply)
+        return change(referral_id, f"transition_{body['action']}", apply)
 
 
 @blp.route("/<uuid:referral_id>/redirection")
@@ -76,7 +76,7 @@ class Redirection(MethodView):
     @require_roles("handler")
     @blp.arguments(RedirectSchema)
     @blp.response(200, ReferralSchema)
-    @blp.doc(**_IF_MATCH)
+    @blp.doc(**IF_MATCH)
     def post(self, body, referral_id):
         """Send a referral still awaiting an answer to another organisation, with a reason."""
         who = ctx.actor()
@@ -85,7 +85,7 @@ class Redirection(MethodView):
             return handling.redirect(session, referral, who, body["organisation_id"],
                                      body["reason"], expected, now, protection)
 
-        return _change(referral_id, "redirect", apply, handler_only=True)
+        return change(referral_id, "redirect", apply, handler_only=True)
 
 
 @blp.route("/<uuid:referral_id>/assignment")
@@ -93,7 +93,7 @@ class Assignment(MethodView):
     @require_roles("handler")
     @blp.arguments(AssignmentSchema)
     @blp.response(200, ReferralSchema)
-    @blp.doc(**_IF_MATCH)
+    @blp.doc(**IF_MATCH)
     def put(self, body, referral_id):
         """Give the referral to a handler of the organisation (null: nobody)."""
         who = ctx.actor()
@@ -102,4 +102,4 @@ class Assignment(MethodView):
             return handling.assign(session, referral, who, body["assignee_member_id"],
                                    expected, now)
 
-        return _change(referral_id, "assign", apply, handler_only=True)
+        return change(referral_id, "assign", apply, handler_only=True)

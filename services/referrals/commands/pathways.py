@@ -55,6 +55,11 @@ def open_next_step(session: Session, referral: dict, actor: Actor | None, now: d
     return open_referral(session, new, actor, now)
 
 
+def stop_run(session: Session, run_id, now: datetime) -> None:
+    """No further step opens (a consent withdrawal on an already closed step)."""
+    _finish(session, run_id, "stopped", now)
+
+
 def _finish(session: Session, run_id, status: str, now: datetime) -> None:
     session.execute(update(pathway_runs).where(pathway_runs.c.id == run_id,
                                                pathway_runs.c.status == "active")

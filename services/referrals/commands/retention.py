@@ -15,6 +15,7 @@ from services.referrals.store.cipher import BlindIndex, IdentityCipher
 from services.referrals.store.referral_tables import (
     ENCRYPTED_COLUMNS,
     beneficiaries,
+    consent_withdrawals,
     idempotency_keys,
     notes,
     referrals,
@@ -63,6 +64,8 @@ def _erase(session: Session, people: list, now: datetime) -> None:
     session.execute(update(transitions).where(transitions.c.referral_id.in_(ids))
                     .values(comment_enc=None))
     session.execute(update(notes).where(notes.c.referral_id.in_(ids)).values(body_enc=None))
+    session.execute(update(consent_withdrawals).where(consent_withdrawals.c.referral_id.in_(ids))
+                    .values(note_enc=None))
     session.execute(delete(idempotency_keys).where(idempotency_keys.c.referral_id.in_(ids)))
     session.execute(update(referrals).where(referrals.c.beneficiary_id.in_(people)).values(
         **dict.fromkeys(ENCRYPTED_COLUMNS[referrals]), anonymised_at=now))

@@ -142,6 +142,22 @@ audit_log = Table(
     Column("request_id", String(128)),
 )
 
+# A person's withdrawal of their consent to share (CSP L1110-4), one per referral:
+# who recorded it (the professional, as for `consent_obtained_by`), when the person
+# withdrew, an optional note (encrypted: it may say why). Created by revision 0004.
+consent_withdrawals = Table(
+    "consent_withdrawals", metadata,
+    Column("referral_id", Uuid, ForeignKey("referrals.id"), primary_key=True),
+    Column("withdrawn_at", UTCDateTime, nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_by_member_id", Uuid, nullable=False),
+    Column("recorded_by_organisation_id", Uuid, nullable=False),
+    Column("note_enc", Text),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+# Revision 0003 creates these (its `Table.create` calls): later tables go in their own
+# revisions and are not listed here.
 REFERRAL_TABLES = (beneficiaries, pathway_runs, referrals, transitions, notes,
                    idempotency_keys, audit_log)
 ENCRYPTED_COLUMNS = {
@@ -151,4 +167,5 @@ ENCRYPTED_COLUMNS = {
     transitions: ("comment_enc",),
     notes: ("body_enc",),
     idempotency_keys: ("response_enc",),
+    consent_withdrawals: ("note_enc",),
 }

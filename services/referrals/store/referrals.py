@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from services.referrals.store.referral_tables import referrals, transitions
+from services.referrals.store.referral_tables import consent_withdrawals, referrals, transitions
 from shared.events import new_event
 from shared.messaging.outbox import publish
 
@@ -29,6 +29,13 @@ def get(session: Session, referral_id: uuid.UUID, *, for_update: bool = False):
     if for_update:
         query = query.with_for_update()
     row = session.execute(query).first()
+    return dict(row._mapping) if row else None
+
+
+def withdrawal(session: Session, referral_id) -> dict | None:
+    """The person's consent withdrawal on this referral, if recorded."""
+    row = session.execute(select(consent_withdrawals).where(
+        consent_withdrawals.c.referral_id == referral_id)).first()
     return dict(row._mapping) if row else None
 
 

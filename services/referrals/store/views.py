@@ -1,7 +1,8 @@
 """What each party sees of a referral. The receiving organisation's handlers see
 everything including internal notes and possible duplicates; the referrer's
 organisation sees the identity it sent, the status, outcome, history and shared
-messages, never internal notes."""
+messages, never internal notes; once the person has withdrawn their consent, it no
+longer sees the identity nor the description (domain/consent.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from services.referrals.store.referral_tables import (
     referrals,
     transitions,
 )
+from services.referrals.store.referrals import withdrawal as find_withdrawal
 
 DUPLICATE_WINDOW = timedelta(days=30)
 SUMMARY_FIELDS = ("id", "version", "status", "need_category", "commune", "urgency",
@@ -51,14 +53,17 @@ def detail(session: Session, referral: dict, capacity: str, cipher: IdentityCiph
            now: datetime) -> dict:
     decrypt = cipher.decrypt
     view = summary(referral, now)
+    withdrawn = find_withdrawal(session, referral["id"])
+    shown = capacity == HANDLER or withdrawn is None
     view.update(
-        beneficiary=identity(session, referral["beneficiary_id"], cipher),
-        description=decrypt(referral["description_enc"]),
+        beneficiary=identity(session, referral["beneficiary_id"], cipher) if shown else None,
+        description=decrypt(referral["description_enc"]) if shown else None,
         reason_text=decrypt(referral["reason_text_enc"]),
         outcome_text=decrypt(referral["outcome_text_enc"]),
         consent={"obtained_by": referral["consent_obtained_by"],
                  "obtained_at": referral["consent_obtained_at"],
-                 "method": referral["consent_method"], "scope": referral["consent_scope"]},
+                 "method": referral["consent_method"], "scope": referral["consent_scope"],
+                 "withdrawal": _withdrawal_view(withdrawn, capacity, referral, cipher)},
         history=history(session, referral["id"], cipher),
         messages=note_list(session, referral["id"], "shared", cipher),
     )
@@ -66,6 +71,21 @@ def detail(session: Session, referral: dict, capacity: str, cipher: IdentityCiph
         view["notes"] = note_list(session, referral["id"], "internal", cipher)
         view["possible_duplicates"] = possible_duplicates(session, referral)
     return view
+
+
+def _withdrawal_view(withdrawn: dict | None, capacity: str, referral: dict,
+                     cipher: IdentityCipher) -> dict | None:
+    """The note stays with the organisation that recorded it (it may say why)."""
+    if withdrawn is None:
+        return None
+    own = referral["receiving_organisation_id" if capacity == HANDLER
+                  else "referrer_organisation_id"]
+    return {"withdrawn_at": withdrawn["withdrawn_at"], "recorded_by": withdrawn["recorded_by"],
+            "recorded_by_member_id": withdrawn["recorded_by_member_id"],
+            "recorded_by_organisation_id": withdrawn["recorded_by_organisation_id"],
+            "recorded_at": withdrawn["recorded_at"],
+            "note": cipher.decrypt(withdrawn["note_enc"])
+            if withdrawn["recorded_by_organisation_id"] == own else None}
 
 
 def history(session: Session, referral_id, cipher: IdentityCipher) -> list[dict]:
