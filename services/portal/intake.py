@@ -153,6 +153,10 @@ _MESSAGES_FR = {
     "Must be one of": "Choisissez une valeur de la liste.",
     "Length must be between": "Longueur non autorisée.",
     "Longer than maximum length": "Texte trop long.",
+    "Not a valid integer.": "Saisissez un nombre entier.",
+    "Must be greater than or equal to": "Valeur hors des limites autorisées.",
+    "String does not match expected pattern.": "Format non valide.",
+    "Not a valid boolean.": "Choix invalide.",
 }
 
 

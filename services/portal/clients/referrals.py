@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.portal.clients.base import Answer, ApiClient, items_of
+from services.portal.clients.base import Answer, ApiClient, ApiProblem, items_of
 
 API = "/api/v1"
 REFERRALS = f"{API}/referrals"
@@ -18,10 +18,29 @@ class ReferralsClient(ApiClient):
         return self.post(REFERRALS, body, headers={"Idempotency-Key": idempotency_key})
 
     def page(self, filters: dict, after: str | None = None, limit: int = 25,
-             side: str | None = None) -> dict:
-        """`side`: "referrer" (what my organisation sent) or "receiving" (the queue)."""
-        return self.get(REFERRALS, params={**filters, "side": side, "after": after,
-                                           "limit": limit}) or {}
+             side: str | None = None, summary: bool = False) -> dict:
+        """`side`: "referrer" (what my organisation sent) or "receiving" (the queue).
+        `summary`: items without the person's identity (nothing decrypted, nothing
+        audited), for pages that do not show it; a referrals service that does not know
+        `fields` (422 naming it) is asked again without it."""
+        params = {**filters, "side": side, "after": after, "limit": limit}
+        if summary:
+            try:
+                return self.get(REFERRALS, params={**params, "fields": "summary"}) or {}
+            except ApiProblem as exc:
+                if exc.status != 422 or "fields" not in exc.field_errors():
+                    raise
+        return self.get(REFERRALS, params=params) or {}
+
+    def counters(self) -> dict | None:
+        """The triage queue's counters (new, urgent, overdue, assigned_to_me, open) as the
+        service counts them; None from a service that does not have them yet (404)."""
+        try:
+            return self.get(f"{REFERRALS}/counters") or {}
+        except ApiProblem as exc:
+            if exc.status == 404:
+                return None
+            raise
 
     def read(self, referral_id: str) -> Answer:
         """One referral with its history, messages (and notes and identity for the

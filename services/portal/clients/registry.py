@@ -67,6 +67,17 @@ class RegistryClient(ApiClient):
     def indicators_of_action(self, action_id: str) -> list[dict]:
         return items_of(self.get(f"{API}/actions/{action_id}/indicators"))
 
+    def contract_indicators(self, contract_id: str) -> list[dict]:
+        """Every indicator of the contract's fiches, each with `action_id` and
+        `action_code`, in one call."""
+        return items_of(self.get(f"{API}/contracts/{contract_id}/indicators"))
+
+    def action(self, action_id: str) -> dict:
+        return self.get(f"{API}/actions/{action_id}")
+
+    def action_history(self, action_id: str) -> dict:
+        return self.get(f"{API}/actions/{action_id}/history") or {}
+
     def bodies(self, contract_id: str) -> list[dict]:
         return self._all(f"{API}/contracts/{contract_id}/bodies")
 
@@ -104,3 +115,47 @@ class RegistryClient(ApiClient):
 
     def routing_rules(self, contract_id: str) -> list[dict]:
         return self._all(f"{API}/contracts/{contract_id}/routing-rules")
+
+    # -- routing rules, need categories, pathways (admin editors) ----------------------
+    def _delete(self, path: str) -> None:
+        self.call("DELETE", path)
+
+    def _patch(self, path: str, changes: dict) -> dict:
+        return self.call("PATCH", path, json=changes).body
+
+    def routing_rule(self, contract_id: str, rule_id: str) -> dict:
+        return self.get(f"{API}/contracts/{contract_id}/routing-rules/{rule_id}")
+
+    def create_routing_rule(self, contract_id: str, body: dict) -> dict:
+        return self.post(f"{API}/contracts/{contract_id}/routing-rules", body)
+
+    def update_routing_rule(self, contract_id: str, rule_id: str, changes: dict) -> dict:
+        return self._patch(f"{API}/contracts/{contract_id}/routing-rules/{rule_id}", changes)
+
+    def delete_routing_rule(self, contract_id: str, rule_id: str) -> None:
+        self._delete(f"{API}/contracts/{contract_id}/routing-rules/{rule_id}")
+
+    def all_need_categories(self) -> list[dict]:
+        """Active and deactivated ones (the editor shows both)."""
+        return items_of(self.get(f"{API}/need-categories"))
+
+    def create_need_category(self, body: dict) -> dict:
+        return self.post(f"{API}/need-categories", body)
+
+    def update_need_category(self, code: str, changes: dict) -> dict:
+        return self._patch(f"{API}/need-categories/{code}", changes)
+
+    def pathway(self, contract_id: str, pathway_id: str) -> dict:
+        return self.get(f"{API}/contracts/{contract_id}/pathways/{pathway_id}")
+
+    def create_pathway(self, contract_id: str, body: dict) -> dict:
+        return self.post(f"{API}/contracts/{contract_id}/pathways", body)
+
+    def update_pathway(self, contract_id: str, pathway_id: str, changes: dict) -> dict:
+        return self._patch(f"{API}/contracts/{contract_id}/pathways/{pathway_id}", changes)
+
+    def delete_pathway(self, contract_id: str, pathway_id: str) -> None:
+        self._delete(f"{API}/contracts/{contract_id}/pathways/{pathway_id}")
+
+    def all_organisations(self) -> list[dict]:
+        return self._all(f"{API}/organisations")

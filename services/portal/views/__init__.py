@@ -2,6 +2,8 @@
 
 from services.portal.views import (
     admin,
+    admin_catalogue,
+    admin_rules,
     coordinator,
     handler,
     home,
@@ -11,4 +13,4 @@ from services.portal.views import (
 )
 
 BLUEPRINTS = [sign_in.blp, home.blp, referrer.blp, handler.blp, coordinator.blp, admin.blp,
-              inbox.blp]
+              admin_rules.blp, admin_catalogue.blp, inbox.blp]

@@ -56,7 +56,18 @@ def coverage_grid(coverage: dict) -> dict:
     return {"categories": categories, "rows": sorted(rows.items()), "gaps": gaps}
 
 
-def _indicators(actions: list[dict]) -> list[dict]:
+def _indicators(contract_id: str, actions: list[dict]) -> list[dict]:
+    """Every fiche's indicators in one call; from a registry that does not have the
+    contract-wide list yet (404), one call per fiche."""
+    try:
+        return clients().registry().contract_indicators(contract_id)
+    except ApiProblem as exc:
+        if exc.status != 404:
+            raise
+    return _indicators_per_fiche(actions)
+
+
+def _indicators_per_fiche(actions: list[dict]) -> list[dict]:
     """Every fiche's indicators (one call per fiche, a few at a time)."""
     registry = clients().registry().pinned()
 
@@ -122,7 +133,8 @@ def contract(contract_id):
     contract_body = registry.contract(contract_id)
     axes, _ = load_optional(lambda: registry.axes(contract_id), [])
     actions, _ = load_optional(lambda: registry.actions(contract_id), [])
-    indicators = clients().cached(f"indicators:{contract_id}", lambda: _indicators(actions), [])
+    indicators = clients().cached(f"indicators:{contract_id}",
+                                  lambda: _indicators(contract_id, actions), [])
     bodies, _ = load_optional(lambda: registry.bodies(contract_id), [])
     meetings, _ = load_optional(lambda: registry.meetings(contract_id), [])
     coverage, _ = load_optional(lambda: registry.coverage(contract_id), {}, refused=True)
@@ -153,3 +165,27 @@ def contract(contract_id):
         organisations=clients().organisation_names(), categories=categories,
         stat_rows=stat_rows, stat_chart=stat_chart, stats_down=stats_down,
         group_by=group_by, stat_groups=STAT_GROUPS)
+
+
+RELATIONS = {"continued": "poursuivie", "merged": "fusionnée", "split": "scindée",
+             "dropped": "abandonnée"}
+
+
+def history_rows(history: dict) -> dict:
+    """The fiche's past (generation < 1: where it comes from) and future (what it became),
+    each step with its relation in French, oldest first."""
+    steps = sorted(history.get("steps") or [], key=lambda s: s.get("generation") or 0)
+    rows = [{**s, "relation_label": RELATIONS.get(s.get("relation"), s.get("relation"))}
+            for s in steps]
+    return {"past": [r for r in rows if (r.get("generation") or 0) <= 0],
+            "future": [r for r in rows if (r.get("generation") or 0) > 0]}
+
+
+@blp.route("/fiches/<uuid:action_id>/historique")
+@auth.login_required("coordinator", "admin")
+def fiche_history(action_id):
+    """A fiche across the CLS generations (`GET /actions/<id>/history`)."""
+    history = clients().registry().action_history(str(action_id))
+    fiche = history.get("action") or {}
+    return flask.render_template("coordinator/history.html", fiche=fiche,
+                                 steps=history_rows(history), relations=RELATIONS)

@@ -46,10 +46,17 @@ def api_filters(filters: dict) -> dict:
     return api
 
 
+COUNTERS = ("new", "urgent", "overdue", "assigned_to_me")
+
+
 def counters(referrals_client) -> dict:
-    """Nouveaux, urgents, en retard, assignés à moi: from one page of open referrals."""
+    """Nouveaux, urgents, en retard, assignés à moi: counted by the referrals service;
+    from one page of open referrals (without identities) if it cannot count them."""
+    counted = referrals_client.counters()
+    if counted is not None:
+        return {name: str(counted.get(name, 0)) for name in COUNTERS}
     page = referrals_client.page({"status": list(vocabulary.OPEN_STATUSES)},
-                                 limit=COUNTER_PAGE)
+                                 limit=COUNTER_PAGE, summary=True)
     items = page.get("items", [])
     me = auth.current_member()["id"]
     more = "+" if page.get("next") else ""

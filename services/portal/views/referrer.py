@@ -100,7 +100,8 @@ def new_referral():
 def my_referrals():
     filters, after = page_filters(("status",))
     page, down = load_optional(
-        lambda: clients().referrals().page(filters, after=after, side="referrer"), {})
+        lambda: clients().referrals().page(filters, after=after, side="referrer",
+                                           summary=True), {})
     return flask.render_template(
         "referrer/list.html", referrals=page.get("items", []), next_cursor=page.get("next"),
         filters=filters, down=down, organisations=clients().organisation_names(),

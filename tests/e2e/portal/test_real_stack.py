@@ -138,6 +138,70 @@ def test_main_pages_answer_fast_with_the_demo_data(portal_stack):
     assert max(timings.values()) < 1000, timings
 
 
+def _options(page: str, name: str) -> dict[str, str]:
+    """{label: value} of a form's <select name=...>."""
+    select = re.search(rf'<select[^>]*name="{re.escape(name)}".*?</select>', page, re.S).group(0)
+    return {label: value for value, label in
+            re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', select)}
+
+
+def test_the_admin_editors_and_the_fiche_history_on_the_real_registry(portal_stack):
+    """Rules, categories and pathways through the real API (what is created is removed:
+    the next test routes a need of La Possession)."""
+    admin = Browser(portal_stack.url)
+    admin.sign_in("admin")
+    references = admin.get("/admin/referentiels")
+    assert references.status_code == 200, references.text[-2000:]
+    rules_path = re.search(r'href="(/admin/contrats/[0-9a-f-]{36}/regles)"', references.text)[1]
+    form = admin.get(rules_path).text
+    organisation = next(iter(_options(form, "organisation_id").values()))
+    commune = re.search(r'name="communes" value="(\d+)"', form)[1]
+    refused = admin.post(rules_path, {"need_category": "inconnue", "precedence": "7",
+                                      "organisation_id": organisation})
+    assert refused.status_code == 422 and 'id="need_category-erreur"' in refused.text
+    rule_link = rf'href="({re.escape(rules_path)}/[0-9a-f-]{{36}})"'
+    before = set(re.findall(rule_link, form))
+    created = admin.post(rules_path, {"need_category": "housing", "precedence": "-7",
+                                      "organisation_id": organisation, "communes": commune,
+                                      "active": "true"})
+    assert created.status_code == 302, created.text[-2000:]
+    listed = admin.get(rules_path).text
+    (rule_path,) = set(re.findall(rule_link, listed)) - before
+    assert 'value="-7"' in admin.get(rule_path).text
+    assert admin.post(f"{rule_path}/suppression", {}, form_page=rules_path).status_code == 302
+    assert rule_path not in admin.get(rules_path).text
+
+    assert admin.post("/admin/categories", {"code": "e2e_mobilite",
+                                            "label": "Mobilité"}).status_code == 302
+    assert "e2e_mobilite" in admin.get("/admin/categories").text
+
+    pathways_path = rules_path.replace("/regles", "/parcours")
+    pathway_link = rf'href="({re.escape(pathways_path)}/[0-9a-f-]{{36}})"'
+    before = set(re.findall(pathway_link, admin.get(pathways_path).text))
+    created = admin.post(pathways_path, {
+        "name": "Parcours e2e", "active": "true", "steps.0.name": "Première étape",
+        "steps.0.need_category": "housing", "steps.0.organisation_id": organisation})
+    assert created.status_code == 302, created.text[-2000:]
+    listed = admin.get(pathways_path).text
+    assert "Première étape" in listed
+    (pathway_path,) = set(re.findall(pathway_link, listed)) - before
+    assert admin.post(f"{pathway_path}/suppression", {},
+                      form_page=pathways_path).status_code == 302
+    assert "Parcours e2e" not in admin.get(pathways_path).text
+
+    coordinator = Browser(portal_stack.url)
+    coordinator.sign_in("coordinator")
+    listing = coordinator.get("/cls")
+    contracts = [listing.headers["Location"]] if listing.status_code == 302 else \
+        re.findall(r'href="(/cls/[0-9a-f-]{36})"', listing.text)
+    links = [link for path in contracts for link in re.findall(
+        r'href="(/cls/fiches/[0-9a-f-]{36}/historique)"', coordinator.get(path).text)]
+    assert links, contracts
+    history = links[0]
+    page = coordinator.get(history)
+    assert page.status_code == 200 and "Historique de la fiche" in page.text
+
+
 def test_a_registry_outage_does_not_stop_a_referral_being_sent_read_or_handled(portal_stack):
     """Last of the module: it stops the registry for good."""
     gp, agent = Browser(portal_stack.url), Browser(portal_stack.url)

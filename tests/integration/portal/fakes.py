@@ -15,6 +15,7 @@ import flask
 from werkzeug.serving import make_server
 
 from shared.testing.tokens import TokenFactory
+from tests.integration.portal import fake_editors
 
 PASSWORD = "mot de passe de démo"
 POSSESSION = "97408"
@@ -52,6 +53,9 @@ class FakeApis:
         self.inbox: dict[str, list] = {}
         self.requests: list[tuple[str, str, dict]] = []  # (method, path, headers) seen
         self.audit: list[tuple[str, str]] = []            # (member, referral) identity reads
+        self.knows_fields = True  # False: a referrals service without `fields=summary`
+        self.list_queries: list[dict] = []  # query strings of GET /referrals
+        self.counts = True        # False: one without /referrals/counters (404)
         self.organisations = [{"id": CCAS_ID, "name": "CCAS de La Possession", "kind": "ccas",
                                "active": True}]
         self.app = self._build()
@@ -124,13 +128,6 @@ class FakeApis:
             fake.refresh_tokens.pop(flask.request.get_json()["refresh_token"], None)
             return "", 204
 
-        @app.get("/api/v1/need-categories")
-        def categories():
-            fake._principal()
-            return {"items": [{"code": "housing", "label": "Logement", "active": True},
-                              {"code": "access_to_rights", "label": "Accès aux droits",
-                               "active": True}], "next": None}
-
         @app.get("/api/v1/contracts")
         def contracts():
             fake._principal()
@@ -163,7 +160,6 @@ class FakeApis:
                             "kind": "steering_committee"}],
                 "meetings": [{"id": "m1", "body_id": BODY_ID, "place": "Mairie",
                               "starts_at": "2099-03-01T09:00:00+00:00", "status": "scheduled"}],
-                "routing-rules": [], "pathways": [],
             }.get(part)
             if items is None:
                 return {"code": "not_found"}, 404
@@ -223,6 +219,11 @@ class FakeApis:
         @app.get("/api/v1/referrals")
         def page():
             _email, member = fake._principal()
+            summary = flask.request.args.get("fields") == "summary"
+            fake.list_queries.append(flask.request.args.to_dict())
+            if "fields" in flask.request.args and not fake.knows_fields:
+                return {"code": "validation_failed", "errors": [
+                    {"location": "query", "field": "fields", "message": "Unknown field."}]}, 422
             statuses = flask.request.args.getlist("status")
             side = flask.request.args.get("side") or (
                 "receiving" if "handler" in member["roles"] else "referrer")
@@ -232,10 +233,25 @@ class FakeApis:
             for r in fake.referrals.values():
                 if r[key] == member["org"] and (not statuses or r["status"] in statuses):
                     item = _public(r)
-                    if side == "receiving":
+                    if side == "receiving" and not summary:
                         item["beneficiary"] = r["beneficiary"]
                     items.append(item)
             return {"items": items, "next": None}
+
+        @app.get("/api/v1/referrals/counters")
+        def queue_counters():
+            _email, member = fake._principal()
+            if not fake.counts:
+                return {"code": "not_found"}, 404
+            mine = [r for r in fake.referrals.values()
+                    if r["receiving_organisation_id"] == member["org"]]
+            open_ = [r for r in mine if r["status"] in ("requested", "accepted",
+                                                         "in-progress", "on-hold")]
+            return {"new": sum(r["status"] == "requested" for r in mine),
+                    "urgent": sum(r.get("urgency") == "urgent" for r in open_),
+                    "overdue": 0, "open": len(open_),
+                    "assigned_to_me": sum(r.get("assignee_member_id") == member["id"]
+                                          for r in open_)}
 
         def owned(referral_id):
             _email, member = fake._principal()
@@ -382,6 +398,7 @@ class FakeApis:
             return {"items": [{"event_type": k, "channel": c, "mode": m, "source": "member",
                                "locked": False} for (k, c), m in prefs.items()]}
 
+        fake_editors.install(app, fake)
         return app
 
 

@@ -4,6 +4,7 @@ from services.registry.api.plan import (
     actions,
     axes,
     bodies,
+    contract_indicators,
     export,
     indicators,
     lineage,
@@ -11,4 +12,4 @@ from services.registry.api.plan import (
 )
 
 BLUEPRINTS: list = [axes.blp, actions.blp, indicators.blp, export.blp, bodies.blp,
-                    meetings.blp, lineage.blp]
+                    meetings.blp, lineage.blp, contract_indicators.blp]
