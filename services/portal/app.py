@@ -63,6 +63,13 @@ def create_app(config: dict | None = None, settings: PortalSettings | None = Non
     # The shared request id, JSON access line (route template only) and metrics; the JSON
     # body check of the APIs does not apply to HTML forms.
     install_request_hooks(app, {"redis": redis_check(settings.redis_url)}, json_bodies=False)
+    if settings.trusted_proxies:
+        # Behind the TLS proxy: the address forwarded to the registry's sign-in
+        # throttle must be the user's, not the proxy's.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies,
+                                x_proto=settings.trusted_proxies)
     app.before_request(require_session_store)
     app.after_request(_security_headers)
 

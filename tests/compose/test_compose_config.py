@@ -324,6 +324,7 @@ def test_portal_environment(services, fake_secrets) -> None:
         "RELAIS_JWKS_URL": "http://registry-api:8000/.well-known/jwks.json",
         "RELAIS_PORTAL_SECRET_KEY": fake_secrets["RELAIS_PORTAL_SECRET_KEY"],
         "RELAIS_PORTAL_COOKIE_SECURE": "true",
+        "RELAIS_TRUSTED_PROXIES": "1",
         "RELAIS_BIND": "0.0.0.0:8000",
     }
     assert "volumes" not in services[PORTAL], "the portal keeps no state on disk"
