@@ -24,6 +24,8 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _use_immediate_transactions(engine)
         return engine
+    # SQL parameters stay out of error messages and logs: they may hold personal data.
+    kwargs.setdefault("hide_parameters", True)
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 5)
     kwargs.setdefault("max_overflow", 10)

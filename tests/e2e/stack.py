@@ -15,7 +15,11 @@ SERVICES = ("registry", "referrals", "notifications")
 
 
 class LocalStack:
-    def __init__(self, *, database_urls: dict[str, str], redis_url: str, prefix: str, tmp_path):
+    """`extra_env` adds or overrides variables per service name (e.g. the notifications
+    worker's SMTP server); the defaults are those of `make run` on free ports."""
+
+    def __init__(self, *, database_urls: dict[str, str], redis_url: str, prefix: str, tmp_path,
+                 extra_env: dict[str, dict[str, str]] | None = None):
         self.ports = {name: free_port() for name in SERVICES}
         self.urls = {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
         common = {
@@ -29,7 +33,8 @@ class LocalStack:
         self.env = {
             name: {**common, "RELAIS_DATABASE_URL": database_urls[name],
                    "RELAIS_BIND": f"127.0.0.1:{self.ports[name]}",
-                   "RELAIS_WORKER_HEARTBEAT_FILE": str(tmp_path / f"{name}.heartbeat")}
+                   "RELAIS_WORKER_HEARTBEAT_FILE": str(tmp_path / f"{name}.heartbeat"),
+                   **(extra_env or {}).get(name, {})}
             for name in SERVICES
         }
         self.processes: list[ManagedProcess] = []
