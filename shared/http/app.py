@@ -17,7 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from shared import context
 from shared.http import metrics
-from shared.http.problems import ProblemApi, problem_response, register_error_handlers
+from shared.http.problems import ApiError, ProblemApi, problem_response, register_error_handlers
 from shared.logging import get_logger
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -110,6 +110,36 @@ def _check_body() -> None:
     # request.is_json: application/json or application/*+json.
     if request.method in _BODY_METHODS and has_body and not request.is_json:
         raise UnsupportedMediaType("Send the body as application/json.")
+    _refuse_nul_characters(request, has_body)
+
+
+def _refuse_nul_characters(request: flask.Request, has_body: bool) -> None:
+    """A NUL character has no place in any text we store (PostgreSQL refuses it):
+    a 422 naming the field, before a view could turn it into a 500."""
+    fields = [{"location": "query", "field": name, "message": "NUL characters are not allowed."}
+              for name, value in request.args.items(multi=True) if "\x00" in value]
+    if has_body and request.is_json:
+        body = request.get_json(silent=True)
+        fields += [{"location": "json", "field": path,
+                    "message": "NUL characters are not allowed."} for path in _nul_paths(body)]
+    if fields:
+        raise ApiError(422, "validation_failed", "Validation failed",
+                       detail=f"{len(fields)} invalid field(s).", errors=fields)
+
+
+def _nul_paths(value, path: str = ""):
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path or "_body"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            key_path = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                yield key_path
+            yield from _nul_paths(item, key_path)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _nul_paths(item, f"{path}.{index}" if path else str(index))
 
 
 def _finish_response(response: flask.Response) -> flask.Response:
