@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-unit test-integration test-faults bench lint up down clean
+.PHONY: install run test test-unit test-integration test-faults test-security bench lint up down clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ test-integration: install
 # The fault suite: the whole system with workers, Redis, PostgreSQL and SMTP failing.
 test-faults: install
 	$(PY) -m pytest -m faults tests/faults
+
+# The security suite alone (also part of `make test`).
+test-security: install
+	$(PY) -m pytest -m security tests/security
 
 # Benchmarks (not tests): figures as ratios against references measured in the same run.
 bench: install
