@@ -87,6 +87,10 @@ Index("ix_referrals_receiving_keyset", referrals.c.receiving_organisation_id,
 Index("ix_referrals_referrer_keyset", referrals.c.referrer_organisation_id,
       referrals.c.submitted_at, referrals.c.id)
 Index("ix_referrals_due", referrals.c.status, referrals.c.remind_at)
+# The triage queue (an organisation's referrals in one status, newest first): reads
+# one page of index entries whatever the total (measured by make bench at 1M rows).
+Index("ix_referrals_receiving_status_keyset", referrals.c.receiving_organisation_id,
+      referrals.c.status, referrals.c.submitted_at, referrals.c.id)
 
 transitions = Table(
     "referral_transitions", metadata,
