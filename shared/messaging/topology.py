@@ -66,6 +66,9 @@ def broker_connection(url: str, *, visibility_timeout: float, key_prefix: str = 
         # Scan for abandoned messages on every empty poll so the timeout above
         # is the delay that matters.
         "unacked_restore_throttle": 1,
+        # A consumer killed while holding the restore mutex must not block the
+        # restoring of abandoned messages for kombu's default 5 minutes.
+        "unacked_mutex_expire": max(1, int(min(visibility_timeout, 300))),
         "socket_timeout": 10,
         "socket_connect_timeout": 5,
     }
