@@ -255,8 +255,13 @@ class EventConsumer(ConsumerMixin):
         prefetch_count: int = 16,
         retry_every: float = 0.5,
         heartbeat_file: str | None = None,
+        exchanges: tuple = (),
     ):
         self.connection = connection
+        # Every exchange of the topology, declared on the consuming channel: kombu's
+        # Redis transport restores another worker's abandoned messages through this
+        # channel, and treats an exchange it has not declared as direct (lost message).
+        self.exchanges = tuple(exchanges)
         self.queue = queue
         self.processor = processor
         self.prefetch_count = prefetch_count
@@ -266,6 +271,8 @@ class EventConsumer(ConsumerMixin):
         self.stopped = threading.Event()
 
     def get_consumers(self, Consumer, channel):  # noqa: N803  (kombu's signature)
+        for exchange in self.exchanges:
+            exchange(channel).declare()
         return [Consumer(
             queues=[self.queue],
             callbacks=[self.on_message],

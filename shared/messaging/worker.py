@@ -93,7 +93,8 @@ def run_worker(
     )
     Path(settings.worker_heartbeat_file).parent.mkdir(parents=True, exist_ok=True)
     consumer = consumer_class(connection=connection, queue=topology.queue(queue),
-                             processor=processor, heartbeat_file=settings.worker_heartbeat_file)
+                             processor=processor, heartbeat_file=settings.worker_heartbeat_file,
+                             exchanges=tuple(topology.exchange(p) for p in topology.producers))
 
     stopping.extend([consumer, relay])
     relay_thread = threading.Thread(target=relay.run, name="outbox-relay", daemon=True)
