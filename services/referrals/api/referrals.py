@@ -20,7 +20,6 @@ from services.referrals.api.schemas import (
 )
 from services.referrals.commands.intake import submit
 from services.referrals.domain.errors import InvalidReferral
-from services.referrals.domain.workflow import REFERRER
 from services.referrals.store import idempotency, queries, views
 from shared.auth import require_roles
 from shared.communes import referential
@@ -30,6 +29,7 @@ blp = Blueprint("referrals", __name__, url_prefix="/api/v1/referrals",
                 description="Needs raised by partners, routed to the competent organisation.")
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+_REFERRAL = ReferralSchema()  # one instance: its nested schemas are built once
 
 
 def _json_response(body: dict, status: int) -> flask.Response:
@@ -41,7 +41,7 @@ def _json_response(body: dict, status: int) -> flask.Response:
 @blp.route("")
 class Referrals(MethodView):
     @require_roles("referrer")
-    @blp.arguments(IntakeSchema)
+    @blp.arguments(IntakeSchema())  # an instance: webargs would build one per request
     @blp.response(201, ReferralSchema)
     @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
                           "schema": {"type": "string", "maxLength": 200}}])
@@ -63,11 +63,11 @@ class Referrals(MethodView):
                 if replay is not None:
                     return replay
                 try:
-                    referral = submit(session, body, who, protection, now)
+                    submitted = submit(session, body, who, protection, now)
                 except InvalidReferral as exc:
                     raise ctx.refusal(exc) from None
-                view = views.detail(session, referral, REFERRER, protection.cipher, now)
-                dumped = ReferralSchema().dump(view)
+                dumped = _REFERRAL.dump(views.detail_of_new(submitted, protection.cipher, now))
+                referral = submitted.referral
                 ctx.record(session, "update", "intake", [referral["id"]])
                 if key is not None:
                     hours = settings.idempotency_hours

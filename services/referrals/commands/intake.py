@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
@@ -20,9 +21,17 @@ from services.referrals.store.cipher import Protection
 from services.referrals.store.referral_tables import beneficiaries, pathway_runs, referrals
 
 
+@dataclass(frozen=True)
+class Submitted:
+    """What intake wrote, enough to show it without reading it back."""
+    referral: dict
+    identity: Identity
+    transition: dict
+
+
 def submit(session: Session, body: dict, actor: Actor, protection: Protection,
-           now: datetime) -> dict:
-    """Create a routed referral (status requested) and its `submitted` event; the row."""
+           now: datetime) -> Submitted:
+    """Create a routed referral (status requested) and its `submitted` event."""
     identity = Identity(**body["beneficiary"])
     if not routing.need_category_is_known(session, body["need_category"]):
         raise InvalidReferral("need_category", "Catégorie de besoin inconnue.")
@@ -50,20 +59,25 @@ def submit(session: Session, body: dict, actor: Actor, protection: Protection,
         "referrer_member_id": actor.member_id, "referrer_organisation_id": actor.organisation_id,
         "receiving_organisation_id": target.organisation_id, "assignee_member_id": None,
         "consent_obtained_by": consent["obtained_by"],
-        "consent_obtained_at": consent["obtained_at"], "consent_method": consent["method"],
+        "consent_obtained_at": consent["obtained_at"].astimezone(UTC),
+        "consent_method": consent["method"],
         "consent_scope": consent["scope"], "reason_code": None, "outcome_code": None,
         "submitted_at": now, "updated_at": now, **deadlines(target, now),
     }
-    return open_referral(session, referral, actor, now)
+    referral, transition = open_referral(session, referral, actor, now)
+    return Submitted(referral, identity, transition)
 
 
-def open_referral(session: Session, referral: dict, actor: Actor | None, now) -> dict:
-    session.execute(insert(referrals).values(**referral))
-    store.record_transition(session, referral, "submit", from_status=None, occurred_at=now,
-                            actor=actor, to_organisation_id=referral["receiving_organisation_id"])
+def open_referral(session: Session, referral: dict, actor: Actor | None,
+                  now) -> tuple[dict, dict]:
+    """Insert a new referral, its first transition and its event; both rows."""
+    session.execute(_INSERT_REFERRAL, referral)
+    transition = store.record_transition(
+        session, referral, "submit", from_status=None, occurred_at=now, actor=actor,
+        to_organisation_id=referral["receiving_organisation_id"])
     store.publish_change(session, referral, "submitted", occurred_at=now,
                          actor_member_id=actor.member_id if actor else None)
-    return store.get(session, referral["id"])
+    return store.as_stored(referral), transition
 
 
 def deadlines(target: Destination, now: datetime) -> dict:
@@ -75,7 +89,7 @@ def add_beneficiary(session: Session, identity: Identity, protection: Protection
                     now: datetime) -> uuid.UUID:
     encrypt = protection.cipher.encrypt
     beneficiary_id = uuid.uuid4()
-    session.execute(insert(beneficiaries).values(
+    session.execute(_INSERT_BENEFICIARY, dict(
         id=beneficiary_id, first_name_enc=encrypt(identity.first_name),
         last_name_enc=encrypt(identity.last_name),
         birth_date_enc=encrypt(identity.birth_date.isoformat()),
@@ -83,6 +97,11 @@ def add_beneficiary(session: Session, identity: Identity, protection: Protection
         commune=identity.commune, blind_index=protection.blind_index.of(identity),
         created_at=now))
     return beneficiary_id
+
+
+# Built once: parameters passed at execution reuse one compiled statement.
+_INSERT_REFERRAL = insert(referrals)
+_INSERT_BENEFICIARY = insert(beneficiaries)
 
 
 def _route(session: Session, commune: str, need_category: str) -> Destination:

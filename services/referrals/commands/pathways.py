@@ -52,7 +52,7 @@ def open_next_step(session: Session, referral: dict, actor: Actor | None, now: d
         **deadlines(target, now))
     session.execute(update(pathway_runs).where(pathway_runs.c.id == run.id)
                     .values(current_position=step["position"]))
-    return open_referral(session, new, actor, now)
+    return open_referral(session, new, actor, now)[0]
 
 
 def stop_run(session: Session, run_id, now: datetime) -> None:

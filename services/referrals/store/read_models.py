@@ -20,6 +20,7 @@ from services.referrals.store.tables import (
     need_categories,
     organisation_directory,
     pathways,
+    read_model_state,
     routing_rules,
 )
 from shared.events import Event, parse_event
@@ -92,7 +93,22 @@ def _organisation_deleted(session: Session, event: Event) -> None:
                                              active=False, version=version, updated_at=now))
 
 
-HANDLERS = {
+def bump_generation(session: Session) -> None:
+    """Tell API processes their cached routing tables are stale (store.routing)."""
+    bumped = session.execute(update(read_model_state).where(read_model_state.c.id == 1)
+                             .values(generation=read_model_state.c.generation + 1)).rowcount
+    if not bumped:
+        session.execute(insert(read_model_state).values(id=1, generation=1))
+
+
+def _bumping(handler):
+    def handler_then_bump(session: Session, event: Event) -> None:
+        handler(session, event)
+        bump_generation(session)
+    return handler_then_bump
+
+
+_HANDLERS = {
     **organisation_handlers(organisation_directory),
     "registry.organisation.deleted": _organisation_deleted,
     "registry.contract.created": _apply(contract_directory, _contract),
@@ -113,6 +129,7 @@ HANDLERS = {
     "registry.member.updated": _apply(member_directory, _member),
     "registry.member.deleted": _apply(member_directory, _deleted),
 }
+HANDLERS = {event_type: _bumping(handler) for event_type, handler in _HANDLERS.items()}
 
 
 def replay(session: Session, envelopes, *, reset: bool = False) -> int:
@@ -121,6 +138,7 @@ def replay(session: Session, envelopes, *, reset: bool = False) -> int:
     if reset:
         for table in (*READ_MODELS, organisation_directory):
             session.execute(table.delete())
+        bump_generation(session)
     applied = 0
     for envelope in envelopes:
         event = parse_event(envelope)

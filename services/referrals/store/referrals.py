@@ -24,6 +24,14 @@ class StaleVersion(Exception):
     """The referral changed since the version the caller saw."""
 
 
+_EMPTY_ROW = {column.name: None for column in referrals.c}
+
+
+def as_stored(referral: dict) -> dict:
+    """`referral` as `get` would read it back: the columns it leaves out are NULL."""
+    return {**_EMPTY_ROW, **referral}
+
+
 def get(session: Session, referral_id: uuid.UUID, *, for_update: bool = False):
     query = select(referrals).where(referrals.c.id == referral_id)
     if for_update:
@@ -63,12 +71,19 @@ def change(session: Session, referral: dict, expected_version: int, **values) ->
 def record_transition(session: Session, referral: dict, action: str, *, from_status,
                       occurred_at: datetime, actor=None, comment_enc=None, reason_code=None,
                       outcome_code=None, from_organisation_id=None,
-                      to_organisation_id=None) -> None:
-    session.execute(insert(transitions).values(
+                      to_organisation_id=None) -> dict:
+    """The transition row written."""
+    row = dict(
         id=uuid.uuid4(), referral_id=referral["id"], version=referral["version"],
         action=action, from_status=from_status, to_status=referral["status"],
         actor_member_id=actor.member_id if actor else None,
         actor_organisation_id=actor.organisation_id if actor else None,
         reason_code=reason_code, outcome_code=outcome_code,
         from_organisation_id=from_organisation_id, to_organisation_id=to_organisation_id,
-        comment_enc=comment_enc, occurred_at=occurred_at))
+        comment_enc=comment_enc, occurred_at=occurred_at)
+    session.execute(_INSERT_TRANSITION, row)
+    return row
+
+
+# Built once: parameters passed at execution reuse one compiled statement.
+_INSERT_TRANSITION = insert(transitions)

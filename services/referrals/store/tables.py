@@ -5,6 +5,7 @@ from datetime import UTC
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -107,6 +108,14 @@ member_directory = Table(
     Column("organisation_id", Uuid),
     Column("roles", JSON),
     Column("active", Boolean),
+)
+
+# One row: bumped by every read-model change, so an API process can keep the routing
+# tables in memory and know with one cheap read whether they are still current.
+read_model_state = Table(
+    "read_model_state", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("generation", BigInteger, nullable=False),
 )
 
 READ_MODELS = (contract_directory, routing_rules, need_categories, pathways, member_directory,

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.referrals.domain.workflow import HANDLER, REQUESTED
+from services.referrals.domain.workflow import HANDLER, REFERRER, REQUESTED
 from services.referrals.store.cipher import IdentityCipher
 from services.referrals.store.referral_tables import (
     beneficiaries,
@@ -51,12 +51,39 @@ def identity(session: Session, beneficiary_id, cipher: IdentityCipher) -> dict |
 
 def detail(session: Session, referral: dict, capacity: str, cipher: IdentityCipher,
            now: datetime) -> dict:
-    decrypt = cipher.decrypt
-    view = summary(referral, now)
     withdrawn = find_withdrawal(session, referral["id"])
     shown = capacity == HANDLER or withdrawn is None
-    view.update(
+    view = _compose(
+        referral, capacity, cipher, now, withdrawn=withdrawn,
         beneficiary=identity(session, referral["beneficiary_id"], cipher) if shown else None,
+        history=history(session, referral["id"], cipher),
+        messages=note_list(session, referral["id"], "shared", cipher))
+    if capacity == HANDLER:
+        view["notes"] = note_list(session, referral["id"], "internal", cipher)
+        view["possible_duplicates"] = possible_duplicates(session, referral)
+    return view
+
+
+def detail_of_new(submitted, cipher: IdentityCipher, now: datetime) -> dict:
+    """The referrer's `detail` of a referral just submitted, from what intake wrote
+    (`commands.intake.Submitted`): one transition, no message, no withdrawal yet."""
+    person = submitted.identity
+    return _compose(
+        submitted.referral, REFERRER, cipher, now, withdrawn=None,
+        beneficiary={"first_name": person.first_name, "last_name": person.last_name,
+                     "birth_date": person.birth_date, "commune": person.commune,
+                     "phone": person.phone, "email": person.email},
+        history=[_history_entry(submitted.transition, cipher)], messages=[])
+
+
+def _compose(referral: dict, capacity: str, cipher: IdentityCipher, now: datetime, *,
+             withdrawn: dict | None, beneficiary: dict | None, history: list[dict],
+             messages: list[dict]) -> dict:
+    decrypt = cipher.decrypt
+    shown = capacity == HANDLER or withdrawn is None
+    view = summary(referral, now)
+    view.update(
+        beneficiary=beneficiary,
         description=decrypt(referral["description_enc"]) if shown else None,
         reason_text=decrypt(referral["reason_text_enc"]),
         outcome_text=decrypt(referral["outcome_text_enc"]),
@@ -64,12 +91,7 @@ def detail(session: Session, referral: dict, capacity: str, cipher: IdentityCiph
                  "obtained_at": referral["consent_obtained_at"],
                  "method": referral["consent_method"], "scope": referral["consent_scope"],
                  "withdrawal": _withdrawal_view(withdrawn, capacity, referral, cipher)},
-        history=history(session, referral["id"], cipher),
-        messages=note_list(session, referral["id"], "shared", cipher),
-    )
-    if capacity == HANDLER:
-        view["notes"] = note_list(session, referral["id"], "internal", cipher)
-        view["possible_duplicates"] = possible_duplicates(session, referral)
+        history=history, messages=messages)
     return view
 
 
@@ -91,13 +113,18 @@ def _withdrawal_view(withdrawn: dict | None, capacity: str, referral: dict,
 def history(session: Session, referral_id, cipher: IdentityCipher) -> list[dict]:
     rows = session.execute(select(transitions).where(transitions.c.referral_id == referral_id)
                            .order_by(transitions.c.version, transitions.c.occurred_at))
-    return [{"action": r.action, "from_status": r.from_status, "to_status": r.to_status,
-             "actor_member_id": r.actor_member_id, "actor_organisation_id":
-             r.actor_organisation_id, "reason_code": r.reason_code,
-             "outcome_code": r.outcome_code, "from_organisation_id": r.from_organisation_id,
-             "to_organisation_id": r.to_organisation_id,
-             "comment": cipher.decrypt(r.comment_enc), "occurred_at": r.occurred_at,
-             "version": r.version} for r in rows]
+    return [_history_entry(row._mapping, cipher) for row in rows]
+
+
+def _history_entry(row, cipher: IdentityCipher) -> dict:
+    entry = {name: row[name] for name in _HISTORY_FIELDS}
+    entry["comment"] = cipher.decrypt(row["comment_enc"])
+    return entry
+
+
+_HISTORY_FIELDS = ("action", "from_status", "to_status", "actor_member_id",
+                   "actor_organisation_id", "reason_code", "outcome_code",
+                   "from_organisation_id", "to_organisation_id", "occurred_at", "version")
 
 
 def note_list(session: Session, referral_id, visibility: str,

@@ -36,6 +36,24 @@ def test_a_referrer_submits_and_the_need_is_routed_to_the_ccas_of_the_commune(cl
     assert envelopes[0]["correlationid"] == response.headers["X-Request-ID"]
 
 
+@pytest.mark.parametrize("extra", [{}, {"pathway_id": "pathway"}], ids=["routed", "pathway"])
+def test_the_201_answer_is_what_reading_the_referral_back_shows(client, extra):
+    """The answer is built from what intake wrote, without reading it back: it must not
+    differ from the stored referral by a field, a date or an offset."""
+    world = client.world
+    if extra:
+        extra = {"pathway_id": world.pathway, "need_category": "sport_health"}
+    body = intake(consent={"obtained_at": "2026-01-05T12:00:00+04:00"},
+                  beneficiary={"first_name": " Zéphyrine ", "email": "z@example.org"},
+                  **extra)
+    created = client.post("/api/v1/referrals", json=body, headers=client.as_(world.referrer))
+    assert created.status_code == 201, created.json
+    read = client.get(f"/api/v1/referrals/{created.json['id']}",
+                      headers=client.as_(world.referrer))
+    assert created.json == read.json
+    assert created.headers["ETag"] == read.headers["ETag"]
+
+
 def test_identity_and_description_are_stored_encrypted(client):
     submit(client)
     with client.sessions() as session:

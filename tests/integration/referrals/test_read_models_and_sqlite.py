@@ -22,6 +22,7 @@ from tests.integration.referrals.conftest import (
     act,
     api_client,
     feed,
+    intake,
     registry_event,
     submit,
 )
@@ -132,3 +133,27 @@ def test_a_referrals_life_on_sqlite(sqlite_client):
     assert other.status_code == 404
     moment = client.now[0] + timedelta(days=31)
     assert run_timers(client.sessions, lambda: moment) == {"expired": 1, "reminded": 0}
+
+
+def test_routing_held_in_memory_follows_changes_applied_by_another_process(client):
+    """The API keeps the routing tables in memory; a change the worker (its own engine,
+    as another process would) applies is seen by the very next intake."""
+    world = client.world
+    assert submit(client, beneficiary={"commune": "94046"})["receiving_organisation_id"] \
+        == world.ccas_other
+    worker_engine = make_engine(client.settings.database_url)
+    try:
+        feed(make_session_factory(worker_engine), [("registry.organisation.updated", {
+            "id": world.ccas_other, "name": "CCAS de Maisons-Alfort", "kind": "ccas",
+            "active": False, "version": 2})])
+    finally:
+        worker_engine.dispose()
+    assert submit(client, beneficiary={"commune": "94046"})["receiving_organisation_id"] \
+        == world.ccas, "an inactive organisation receives nothing: the territory's rule"
+    childcare = client.post("/api/v1/referrals", json=intake(need_category="childcare"),
+                            headers=client.as_(world.referrer))
+    assert childcare.status_code == 422, "unknown category"
+    feed(client.sessions, [("registry.need_category.created", {
+        "id": str(uuid.uuid4()), "code": "childcare", "label": "Garde d'enfants",
+        "active": True, "version": 1})])
+    assert submit(client, need_category="childcare")["receiving_organisation_id"] == world.ccas
