@@ -6,6 +6,10 @@ handler schedules a retry in the database (backoff with jitter, bounded), then
 the event goes to the dead letters; malformed messages and unknown types go
 there at once, with the reason. `EventConsumer` plugs it into kombu's
 ConsumerMixin and acks only after the processor has committed.
+
+The database being unreachable is no fault of the event: it is neither retried
+in the database (which is away) nor dead-lettered. The processor lets it out, and
+the consumer backs off and puts the message back in its queue.
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from kombu import Connection, Queue
+from kombu import Connection, Producer, Queue
 from kombu.mixins import ConsumerMixin
 from marshmallow import ValidationError
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.context import correlation_id
@@ -62,6 +67,25 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def database_unreachable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached, rather than that this work failed.
+
+    Either connecting failed (no statement: refused, starting up, shutting down) or
+    SQLAlchemy saw the connection die under a statement. A statement timeout or a
+    deadlock is an OperationalError too, but a live server's answer: not this.
+    """
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    return exc.statement is None and isinstance(exc, OperationalError | InterfaceError)
+
+
+def database_backoff(failures: int) -> float:
+    """Seconds to wait after `failures` consecutive failures to reach the database."""
+    return float(min(2 ** (failures - 1), 10))
+
+
 class EventProcessor:
     def __init__(
         self,
@@ -94,6 +118,8 @@ class EventProcessor:
         try:
             return self._apply(handler, event)
         except Exception as exc:
+            if database_unreachable(exc):
+                raise  # the consumer requeues it: no attempt spent, nothing to record
             log.warning("consumer.handler_failed", consumer=self.consumer,
                         event_id=event.id, type=event.type, error=type(exc).__name__)
             return self._after_failure(event.id, raw, attempts=1, error=exc)
@@ -197,6 +223,8 @@ class EventProcessor:
             # The retry row is deleted in the same transaction as the effect.
             return self._apply(handler, event)
         except Exception as exc:
+            if database_unreachable(exc):
+                raise  # the row stays due; the retry loop backs off
             return self._after_failure(event_id, row.envelope, attempts=row.attempts + 1, error=exc)
 
     def _drop_retry(self, event_id: str) -> None:
@@ -243,7 +271,9 @@ class EventConsumer(ConsumerMixin):
     """Consumes one queue with an EventProcessor; acks after the effect is committed.
 
     Between messages (`on_iteration`) it runs due retries and touches a
-    heartbeat file that the container healthcheck reads.
+    heartbeat file that the container healthcheck reads. While the database is
+    unreachable it waits `backoff(failures)` seconds (cut short by `stop()`) before
+    putting each message back in its queue, and spaces out the retry runs likewise.
     """
 
     def __init__(
@@ -256,6 +286,7 @@ class EventConsumer(ConsumerMixin):
         retry_every: float = 0.5,
         heartbeat_file: str | None = None,
         exchanges: tuple = (),
+        backoff: Callable[[int], float] = database_backoff,
     ):
         self.connection = connection
         # Every exchange of the topology, declared on the consuming channel: kombu's
@@ -267,7 +298,11 @@ class EventConsumer(ConsumerMixin):
         self.prefetch_count = prefetch_count
         self.retry_every = retry_every
         self.heartbeat_file = Path(heartbeat_file) if heartbeat_file else None
+        self.backoff = backoff
         self._last_tick = 0.0
+        self._message_failures = 0  # consecutive messages that met the database away
+        self._retry_failures = 0
+        self._retries_paused_until = 0.0
         self.stopped = threading.Event()
 
     def get_consumers(self, Consumer, channel):  # noqa: N803  (kombu's signature)
@@ -282,13 +317,54 @@ class EventConsumer(ConsumerMixin):
         )]
 
     def on_message(self, body, message) -> None:
-        # An exception here (database down) leaves the message unacked: the
-        # broker redelivers it after the visibility timeout. Nothing is lost.
-        self.processor.process(body)
-        message.ack()
+        self._process_then_ack(body, message)
 
     def on_decode_error(self, message, exc) -> None:
-        self.processor.process(message.body)  # dead-letters it as malformed
+        self._process_then_ack(message.body, message)  # dead-letters it as malformed
+
+    def _process_then_ack(self, body, message) -> None:
+        try:
+            self.processor.process(body)
+        except Exception as exc:
+            if not database_unreachable(exc):
+                # This leaves the process (kombu's loop only survives broker errors):
+                # the message stays unacked and comes back after the visibility
+                # timeout, to a worker that its supervisor restarted.
+                raise
+            self._message_failures += 1
+            delay = self.backoff(self._message_failures)
+            log.warning("consumer.database_unavailable", consumer=self.processor.consumer,
+                        event_id=body.get("id") if isinstance(body, dict) else None,
+                        error=type(exc.orig).__name__, requeue_in=delay)
+            self._pause(delay)
+            self._requeue(message)
+            return
+        self._message_failures = 0
+        message.ack()
+
+    def _pause(self, seconds: float) -> None:
+        """Sleep, in steps short enough that `stop()` is heard within a tenth of a second.
+
+        Not an Event.wait: stop() runs in a signal handler on this same thread, and
+        Event.set() there would deadlock if the signal landed inside Event.wait().
+        """
+        deadline = time.monotonic() + seconds
+        while not self.should_stop and (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, 0.1))
+
+    def _requeue(self, message) -> None:
+        """Put the message back at the tail of this consumer's queue, and of no other.
+
+        Not `message.requeue()`: kombu's Redis transport restores it through its
+        exchange, so every queue bound to its routing key (the other services'
+        consumers) would get a copy too. The anonymous exchange routes by queue
+        name. Published before the ack: a crash in between makes a duplicate, which
+        `processed_events` recognises, never a loss.
+        """
+        Producer(message.channel).publish(
+            message.body, exchange="", routing_key=self.queue.name,
+            content_type=message.content_type, content_encoding=message.content_encoding,
+            headers=message.headers, delivery_mode=2)
         message.ack()
 
     def on_iteration(self) -> None:
@@ -296,15 +372,27 @@ class EventConsumer(ConsumerMixin):
         if now - self._last_tick < self.retry_every:
             return
         self._last_tick = now
-        try:
-            self.processor.process_due_retries()
-        except Exception as exc:  # database away: try again next tick
-            log.warning("consumer.retry_loop_failed", error=type(exc).__name__)
+        if now >= self._retries_paused_until:
+            self._run_due_retries(now)
         if self.heartbeat_file:
             self.heartbeat_file.touch()
+
+    def _run_due_retries(self, now: float) -> None:
+        try:
+            self.processor.process_due_retries()
+        except Exception as exc:  # whatever it is, the next run tries again
+            if database_unreachable(exc):
+                self._retry_failures += 1
+                self._retries_paused_until = now + self.backoff(self._retry_failures)
+            log.warning("consumer.retry_loop_failed", consumer=self.processor.consumer,
+                        error=type(exc).__name__)
+            return
+        self._retry_failures = 0
 
     def on_consume_ready(self, connection, channel, consumers, **kwargs) -> None:
         log.info("consumer.ready", queue=self.queue.name)
 
     def stop(self) -> None:
+        """Stop after the message in hand (safe from a signal handler): a backoff
+        pause ends at once and its message goes back to the queue."""
         self.should_stop = True

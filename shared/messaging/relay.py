@@ -119,8 +119,11 @@ class OutboxRelay:
                     log.debug("relay.sent", count=sent)
                     continue  # more may be waiting
                 if time.monotonic() - last_prune > 3600:
-                    self.prune()
                     last_prune = time.monotonic()
+                    try:
+                        self.prune()
+                    except Exception as exc:  # database away: prune next hour; keep relaying
+                        log.warning("relay.prune_failed", error=type(exc).__name__)
                 waiter(self.stopped)
         finally:
             self._drop_broker()

@@ -3,10 +3,10 @@ mid-stream (`fast`: connections cut, clean shutdown; `immediate`: a crash, then
 recovery from the WAL). Requests failing meanwhile are retried by the clients with
 the same Idempotency-Key; nothing is lost or done twice.
 
-A worker whose handler meets the database away EXITS (the exception leaves kombu's
-ConsumerMixin): the mid-stream test runs under a supervisor that restarts exited
-workers, as docker-compose does (`restart: unless-stopped`), and prints how many it
-restarted; the strict xfail below pins the bug itself."""
+A worker whose handler meets the database away backs off and puts the message back
+in its queue (EventConsumer); it used to exit. The mid-stream test still runs under a
+supervisor that restarts exited workers, as docker-compose does (`restart:
+unless-stopped`), and prints how many it restarted: none is expected."""
 
 import time
 
@@ -62,14 +62,6 @@ def test_postgres_restarted_mid_stream(system, mode):
     assert effects.lost == 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG shared/messaging/consumer.py: EventConsumer.on_message lets the database error "
-    "escape (its comment expects a redelivery); kombu's ConsumerMixin.run only catches "
-    "broker errors, so the worker process exits on the first message it receives while "
-    "PostgreSQL is away: under `make run` (honcho) that stops the whole system, under "
-    "compose it relies on the restart policy. Fix: in on_message catch "
-    "sqlalchemy.exc.OperationalError/DBAPIError, do not ack, log, back off (e.g. sleep "
-    "min(2**n, 10) s) and message.requeue() (or leave it to the visibility timeout)"))
 def test_a_worker_survives_postgresql_being_away(system):
     system.postgres.stop("fast")
     try:

@@ -53,11 +53,14 @@ class Export(MethodView):
         with ctx.sessions().begin() as session:
             rows, _ = queries.page(session, side=side, organisation_id=who.organisation_id,
                                    filters=query, limit=MAX_ROWS, now=now)
+            people = {}
+            if with_identity and rows:
+                people = views.identities(session, [r["beneficiary_id"] for r in rows], cipher)
             for row in rows:
                 summary = views.summary(row, now)
                 line = [_cell(summary[c]) for c in COLUMNS]
                 if with_identity:
-                    person = views.identity(session, row["beneficiary_id"], cipher) or {}
+                    person = people[row["beneficiary_id"]] or {}
                     line += [_cell(person.get(c)) for c in IDENTITY]
                 writer.writerow(line)
             ctx.record(session, "export", f"csv_{side}", [r["id"] for r in rows] or [None])

@@ -111,11 +111,13 @@ class Referrals(MethodView):
             except InvalidReferral as exc:
                 raise ctx.invalid(exc.field, str(exc), "query") from None
             with_identity = side == "receiving" and not summary_only
+            people = views.identities(session, [row["beneficiary_id"] for row in rows],
+                                      cipher) if with_identity and rows else {}
             items = []
             for row in rows:
                 item = views.summary(row, now)
                 if with_identity:
-                    item["beneficiary"] = views.identity(session, row["beneficiary_id"], cipher)
+                    item["beneficiary"] = people[row["beneficiary_id"]]
                 items.append(item)
             if with_identity and rows:
                 ctx.record(session, "list", "triage", [row["id"] for row in rows])
