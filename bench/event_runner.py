@@ -52,8 +52,8 @@ class Clock:
         if self.first is None:
             self.first = time.time()
 
-    def finished(self) -> bool:
-        self.done += 1
+    def finished(self, count: int = 1) -> bool:
+        self.done += count
         if self.done >= self.count:
             self.last = time.time()
             return True
@@ -84,7 +84,9 @@ def run_relais(mode: str, queue_name: str, count: int) -> None:
         def on_message(self, body, message):
             clock.started()
             super().on_message(body, message)
-            if clock.finished():
+
+        def processed(self, count):  # after each batch's commit and acks
+            if clock.finished(count):
                 self.should_stop = True
 
     processor = EventProcessor(consumer=f"bench.{mode}", session_factory=make_session_factory(

@@ -124,19 +124,67 @@ class EventProcessor:
                         event_id=event.id, type=event.type, error=type(exc).__name__)
             return self._after_failure(event.id, raw, attempts=1, error=exc)
 
-    def _apply(self, handler: Handler, event: Event) -> Outcome:
+    def process_batch(self, bodies: list) -> list[Outcome]:
+        """Process received bodies in ONE transaction, each in its own savepoint: one
+        commit (one WAL flush) for the batch. A handler failing rolls back to its
+        savepoint only, and is retried or dead-lettered after the commit as in
+        `process`. The database away fails the whole batch (nothing committed)."""
+        outcomes: list[Outcome | None] = [None] * len(bodies)
+        todo = []
+        for index, body in enumerate(bodies):
+            raw = body if isinstance(body, str | bytes) else json.dumps(body)
+            try:
+                event = parse_event(body)
+            except UnknownEventType as exc:
+                outcomes[index] = self._dead_letter(raw, "unknown_type",
+                                                    f"no schema for {exc.args[0]}", body)
+                continue
+            except ValidationError as exc:
+                outcomes[index] = self._dead_letter(raw, "malformed", json.dumps(exc.messages),
+                                                    body)
+                continue
+            handler = self.handlers.get(event.type)
+            if handler is None:
+                outcomes[index] = Outcome.IGNORED
+            else:
+                todo.append((index, handler, event, raw))
+        failed = []
+        if todo:
+            with self.session_factory.begin() as session:
+                for index, handler, event, raw in todo:
+                    try:
+                        with session.begin_nested():
+                            outcomes[index] = self._apply_in(session, handler, event)
+                    except Exception as exc:
+                        if database_unreachable(exc):
+                            raise
+                        failed.append((index, event, raw, exc))
+        for index, event, raw, exc in failed:
+            log.warning("consumer.handler_failed", consumer=self.consumer,
+                        event_id=event.id, type=event.type, error=type(exc).__name__)
+            outcomes[index] = self._after_failure(event.id, raw, attempts=1, error=exc)
+        return outcomes
+
+    def _apply(self, handler: Handler, event: Event, *, from_retry: bool = False) -> Outcome:
+        with self.session_factory.begin() as session:
+            return self._apply_in(session, handler, event, from_retry=from_retry)
+
+    def _apply_in(self, session: Session, handler: Handler, event: Event, *,
+                  from_retry: bool = False) -> Outcome:
         token = correlation_id.set(event.correlationid or event.id)
         try:
-            with self.session_factory.begin() as session:
-                if not self._claim(session, event.id):
-                    log.info("consumer.duplicate_skipped", consumer=self.consumer,
-                             event_id=event.id)
-                    return Outcome.DUPLICATE
-                handler(session, event)
+            if from_retry:
+                # The retry row goes with the effect, or with the finding that a
+                # redelivery already had it (else it would be retried forever).
                 session.execute(delete(event_retries).where(
                     event_retries.c.consumer == self.consumer,
                     event_retries.c.event_id == event.id,
                 ))
+            if not self._claim(session, event.id):
+                log.info("consumer.duplicate_skipped", consumer=self.consumer,
+                         event_id=event.id)
+                return Outcome.DUPLICATE
+            handler(session, event)
             return Outcome.PROCESSED
         finally:
             correlation_id.reset(token)
@@ -221,7 +269,7 @@ class EventProcessor:
             return Outcome.IGNORED
         try:
             # The retry row is deleted in the same transaction as the effect.
-            return self._apply(handler, event)
+            return self._apply(handler, event, from_retry=True)
         except Exception as exc:
             if database_unreachable(exc):
                 raise  # the row stays due; the retry loop backs off
@@ -270,6 +318,12 @@ def _try_json(raw) -> dict:
 class EventConsumer(ConsumerMixin):
     """Consumes one queue with an EventProcessor; acks after the effect is committed.
 
+    Messages are taken in batches: each one received is held (unacked), the consumer
+    takes what else is waiting, up to `prefetch_count`, then processes them in one
+    transaction (`EventProcessor.process_batch`) and acks them all after its commit.
+    A crash anywhere before the acks leaves them all unacked: redelivered, and
+    recognised by `processed_events`.
+
     Between messages (`on_iteration`) it runs due retries and touches a
     heartbeat file that the container healthcheck reads. While the database is
     unreachable it waits `backoff(failures)` seconds (cut short by `stop()`) before
@@ -303,6 +357,8 @@ class EventConsumer(ConsumerMixin):
         self._message_failures = 0  # consecutive messages that met the database away
         self._retry_failures = 0
         self._retries_paused_until = 0.0
+        self._held: list = []  # received, not yet processed: (body, message)
+        self._consuming: Connection | None = None
         self.stopped = threading.Event()
 
     def get_consumers(self, Consumer, channel):  # noqa: N803  (kombu's signature)
@@ -317,30 +373,49 @@ class EventConsumer(ConsumerMixin):
         )]
 
     def on_message(self, body, message) -> None:
-        self._process_then_ack(body, message)
+        self._held.append((body, message))
 
     def on_decode_error(self, message, exc) -> None:
-        self._process_then_ack(message.body, message)  # dead-letters it as malformed
+        self._held.append((message.body, message))  # dead-lettered as malformed
 
-    def _process_then_ack(self, body, message) -> None:
+    def _take_waiting(self) -> None:
+        """Receive what is already waiting, up to a batch (2 ms without one ends it)."""
+        while self._held and len(self._held) < self.prefetch_count and not self.should_stop:
+            before = len(self._held)
+            try:
+                self._consuming.drain_events(timeout=0.002)
+            except TimeoutError:
+                return
+            if len(self._held) == before:
+                return
+
+    def _process_held(self) -> None:
+        held, self._held = self._held, []
+        if not held:
+            return
         try:
-            self.processor.process(body)
+            self.processor.process_batch([body for body, _ in held])
         except Exception as exc:
             if not database_unreachable(exc):
                 # This leaves the process (kombu's loop only survives broker errors):
-                # the message stays unacked and comes back after the visibility
+                # the messages stay unacked and come back after the visibility
                 # timeout, to a worker that its supervisor restarted.
                 raise
             self._message_failures += 1
             delay = self.backoff(self._message_failures)
             log.warning("consumer.database_unavailable", consumer=self.processor.consumer,
-                        event_id=body.get("id") if isinstance(body, dict) else None,
-                        error=type(exc.orig).__name__, requeue_in=delay)
+                        messages=len(held), error=type(exc.orig).__name__, requeue_in=delay)
             self._pause(delay)
-            self._requeue(message)
+            for _, message in held:
+                self._requeue(message)
             return
         self._message_failures = 0
-        message.ack()
+        for _, message in held:
+            message.ack()
+        self.processed(len(held))
+
+    def processed(self, count: int) -> None:
+        """Called after each batch is committed and acked (a seam for measurements)."""
 
     def _pause(self, seconds: float) -> None:
         """Sleep, in steps short enough that `stop()` is heard within a tenth of a second.
@@ -368,6 +443,10 @@ class EventConsumer(ConsumerMixin):
         message.ack()
 
     def on_iteration(self) -> None:
+        # Called by ConsumerMixin before each wait for a message: the batch received
+        # by the previous wait is completed and processed here.
+        self._take_waiting()
+        self._process_held()
         now = time.monotonic()
         if now - self._last_tick < self.retry_every:
             return
@@ -390,6 +469,7 @@ class EventConsumer(ConsumerMixin):
         self._retry_failures = 0
 
     def on_consume_ready(self, connection, channel, consumers, **kwargs) -> None:
+        self._consuming = connection  # ConsumerMixin consumes on a clone of self.connection
         log.info("consumer.ready", queue=self.queue.name)
 
     def stop(self) -> None:

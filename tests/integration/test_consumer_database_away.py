@@ -91,9 +91,9 @@ class CountingProcessor(EventProcessor):
         super().__init__(**kwargs)
         self.attempts = 0
 
-    def process(self, body):
-        self.attempts += 1
-        return super().process(body)
+    def process_batch(self, bodies):
+        self.attempts += len(bodies)
+        return super().process_batch(bodies)
 
 
 @pytest.fixture

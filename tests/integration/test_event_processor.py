@@ -132,3 +132,41 @@ def test_a_known_type_without_handler_is_ignored(sessions):
     assert processor(sessions, Clock()).process(body) is Outcome.IGNORED
     with sessions() as session:
         assert list_dead_letters(session) == []
+
+
+def test_a_batch_commits_once_and_a_failing_event_rolls_back_alone(sessions):
+    """One transaction, a savepoint per event: the failing one's partial effect is undone,
+    the others' kept; a malformed body and a duplicate inside the batch are told apart."""
+    def fails_on_two(session, event):
+        messaging_app.record_effect(session, event)  # written, then rolled back to its savepoint
+        if event.data["value"] == 2:
+            raise RuntimeError("this one's partner is away")
+
+    p = processor(sessions, Clock(), fails_on_two)
+    one, two, three = envelope(1), envelope(2), envelope(3)
+    outcomes = p.process_batch([one, two, "{not json", three, one])
+    assert outcomes == [Outcome.PROCESSED, Outcome.RETRY_SCHEDULED, Outcome.DEAD_LETTERED,
+                        Outcome.PROCESSED, Outcome.DUPLICATE]
+    assert count(sessions, effects) == 2 and count(sessions, processed_events) == 2
+    assert count(sessions, event_retries) == 1
+    assert p.process_batch([one, three]) == [Outcome.DUPLICATE, Outcome.DUPLICATE]
+
+
+def test_a_retry_whose_event_a_redelivery_already_processed_is_dropped(sessions):
+    """A crash after scheduling the retry but before the ack: the broker redelivers and
+    the effect happens; the retry row must then go, not come back forever."""
+    clock, calls = Clock(), []
+
+    def fails_once(session, event):
+        calls.append(event.id)
+        if len(calls) == 1:
+            raise RuntimeError("first attempt fails")
+        messaging_app.record_effect(session, event)
+
+    p, body = processor(sessions, clock, fails_once), envelope()
+    assert p.process(body) is Outcome.RETRY_SCHEDULED
+    assert p.process(body) is Outcome.PROCESSED  # the redelivery
+    clock.advance(60)
+    assert p.process_due_retries() == 1
+    assert count(sessions, event_retries) == 0
+    assert count(sessions, effects) == 1 and len(calls) == 2
