@@ -23,19 +23,22 @@ def _sessions():
 
 @cli.group()
 def deliveries():
-    """List deliveries (the dead ones by default) and replay dead ones."""
+    """List deliveries (dead and uncertain by default) and replay them."""
 
 
 @deliveries.command("list")
-@click.option("--status", default=store.DEAD, show_default=True,
-              type=click.Choice(store.STATUSES))
+@click.option("--status", "statuses", multiple=True, default=store.REPLAYABLE,
+              show_default=True, type=click.Choice(store.STATUSES),
+              help="Repeatable. By default what waits for a person: dead and uncertain "
+                   "(interrupted mid-send, may have arrived).")
 @click.option("--channel", type=click.Choice(("in_app", "email", "webhook")))
 @click.option("--event-id", type=click.UUID)
 @click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-def list_(status, channel, event_id, limit, as_json):
+def list_(statuses, channel, event_id, limit, as_json):
     with _sessions()() as session:
-        rows = store.page(session, limit=limit, status=status, channel=channel, event_id=event_id)
+        rows = store.page(session, limit=limit, status=list(statuses), channel=channel,
+                          event_id=event_id)
     for row in rows:
         record = {k: v for k, v in row._mapping.items() if k != "summary"}
         if as_json:
@@ -49,16 +52,21 @@ def list_(status, channel, event_id, limit, as_json):
 
 @deliveries.command("replay")
 @click.argument("ids", nargs=-1, type=click.UUID)
-@click.option("--all", "replay_all", is_flag=True, help="Replay every dead delivery.")
-def replay(ids, replay_all):
-    """Put dead deliveries back to pending, due now, attempts reset."""
+@click.option("--all", "replay_all", is_flag=True,
+              help="Replay every delivery in the --status given (dead by default).")
+@click.option("--status", "statuses", multiple=True, default=(store.DEAD,), show_default=True,
+              type=click.Choice(store.REPLAYABLE),
+              help="With --all; `uncertain` ones may have arrived: their recipients may get "
+                   "them twice.")
+def replay(ids, replay_all, statuses):
+    """Put dead or uncertain deliveries back to pending, due now, attempts reset."""
     if not ids and not replay_all:
         raise click.UsageError("give delivery ids or --all")
     now = datetime.now(UTC)
     with _sessions().begin() as session:
         if replay_all:
-            ids = [row.id for row in store.page(session, limit=100_000, status=store.DEAD)]
+            ids = [row.id for row in store.page(session, limit=100_000, status=list(statuses))]
         replayed = [i for i in ids if store.replay(session, uuid.UUID(str(i)), now)]
     missing = sorted(str(i) for i in set(ids) - set(replayed))
-    click.echo(f"replayed {len(replayed)}" + (f"; not found or not dead: {', '.join(missing)}"
-                                              if missing else ""))
+    click.echo(f"replayed {len(replayed)}" + (
+        f"; not found or not dead or uncertain: {', '.join(missing)}" if missing else ""))

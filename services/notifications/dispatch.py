@@ -1,11 +1,30 @@
 """The worker's periodic tasks: send due deliveries, and build the daily digests.
 
-Sending happens outside any transaction: a delivery is claimed (`sending`, with
-a lease), sent, then its outcome recorded. A worker that dies in between leaves
-a `sending` row whose lease runs out, and the next pass takes it again (at
-least once towards SMTP; the stable Message-ID lets a mail system spot the
-twin). Each delivery is sent on its own, so a failing channel or receiver only
-delays its own rows.
+At most once per (event, recipient, channel), across a worker crash. Sending
+happens outside any transaction, in three committed steps:
+
+1. **claim**: due rows become `claimed`, with a lease (`FOR UPDATE SKIP LOCKED`:
+   two workers never take the same row). Nothing has left; a worker dying here
+   only lets the lease run out, and the row is claimed again.
+2. **sending**: immediately before the message itself is transmitted, that one
+   delivery is marked `sending` (attempts + 1, `attempted_at`, a fresh lease) in
+   its own transaction; only then is it transmitted. For an e-mail that is once
+   the SMTP server accepted sender and recipient, before DATA; for a webhook,
+   before the request (lookups and rendering are done before either).
+3. **outcome**: `sent`; `failed` with a backoff for a known refusal (SMTP 4xx,
+   the server unreachable or refusing before DATA, a webhook's non-2xx answer);
+   `dead` when permanent or out of attempts. A refusal before the point of no
+   return is recorded from `claimed` (it counts as an attempt).
+
+A `sending` row whose lease ran out means its worker died mid-conversation: the
+message may have arrived (the SMTP server's 250 and our commit are two things).
+It is never sent again blindly: it becomes `uncertain` (terminal, counted,
+announced as a dead letter, listed and replayed with the dead by an admin, whose
+decision a replay is). A claim id fences every write, so a worker that outlived
+its lease changes nothing it no longer holds; one that was only slow and learnt
+the answer still records it. The lease must exceed the longest send (SMTP and
+webhook timeouts). Each delivery is sent on its own, so a failing channel or
+receiver only delays its own rows.
 """
 
 from __future__ import annotations
@@ -34,6 +53,14 @@ DIGEST = "notifications.digest"
 _DIGEST_NAMESPACE = uuid.UUID("6f1c1a52-5f6c-4d53-9a8e-2f0a4e0c9d11")
 
 
+# Sends a prepared message; calls its argument at the point of no return.
+Sender = Callable[[Callable[[], None]], None]
+
+
+class ClaimLost(Exception):  # noqa: N818 (not an error: another worker has the delivery)
+    """The lease ran out and another worker took the delivery: send nothing."""
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -54,34 +81,61 @@ class Dispatcher:
 
     # -- sending ---------------------------------------------------------------------------
     def send_due(self, session_factory) -> int:
-        """One pass: claim a batch of due deliveries, send each, record each outcome."""
+        """One pass: settle interrupted sendings, claim a batch of due deliveries, then
+        attempt each (marked `sending` just before its message is transmitted)."""
+        now = self.clock()
         with session_factory.begin() as session:
-            claimed = store.claim_due(session, now=self.clock(),
+            interrupted = store.expire_interrupted(session, now=now,
+                                                   limit=self.settings.dispatch_batch_size)
+            claimed = store.claim_due(session, now=now,
                                       limit=self.settings.dispatch_batch_size,
                                       lease_seconds=self.settings.delivery_lease_seconds)
+        for row in interrupted:
+            log.warning("delivery.uncertain", delivery_id=str(row.id), channel=row.channel,
+                        attempts=row.attempts, error=store.INTERRUPTED)
         for delivery in claimed:
-            try:
-                self._send(session_factory, delivery.row)
-                error, permanent = None, False
-            except DeliveryError as exc:
-                error, permanent = str(exc), exc.permanent
-            with session_factory.begin() as session:
-                status = store.finish(session, delivery, error=error, permanent=permanent,
-                                      now=self.clock(), policy=self.policy)
-            log.info("delivery.attempted", delivery_id=str(delivery.id),
-                     channel=delivery.row["channel"], attempts=delivery.attempts, status=status,
-                     error=error)
+            self._attempt(session_factory, delivery)
         return len(claimed)
 
-    def _send(self, session_factory, row: dict) -> None:
-        if row["channel"] == prefs.EMAIL:
-            self._send_email(session_factory, row)
-        elif row["channel"] == prefs.WEBHOOK:
-            self._send_webhook(session_factory, row)
-        else:
-            raise DeliveryError(f"nothing sends channel {row['channel']}", permanent=True)
+    def _attempt(self, session_factory, delivery: store.Claimed) -> str | None:
+        try:
+            send = self._prepare(session_factory, delivery.row)
+            send(lambda: self._mark_sending(session_factory, delivery))
+        except ClaimLost:  # its lease ran out and another worker has it: nothing was sent
+            log.info("delivery.claim_lost", delivery_id=str(delivery.id))
+            return None
+        except DeliveryError as exc:
+            return self._record(session_factory, delivery, str(exc), exc.permanent)
+        return self._record(session_factory, delivery, None, False)
 
-    def _send_email(self, session_factory, row: dict) -> None:
+    def _mark_sending(self, session_factory, delivery: store.Claimed) -> None:
+        """The point of no return, committed before the message itself leaves."""
+        with session_factory.begin() as session:
+            if not store.mark_sending(session, delivery, now=self.clock(),
+                                      lease_seconds=self.settings.delivery_lease_seconds):
+                raise ClaimLost(delivery.id)
+
+    def _record(self, session_factory, delivery: store.Claimed, error: str | None,
+                permanent: bool) -> str | None:
+        with session_factory.begin() as session:
+            status = store.finish(session, delivery, error=error, permanent=permanent,
+                                  now=self.clock(), policy=self.policy)
+        log.info("delivery.attempted", delivery_id=str(delivery.id),
+                 channel=delivery.row["channel"], attempts=delivery.attempts, status=status,
+                 error=error)
+        return status
+
+    def _prepare(self, session_factory, row: dict) -> Sender:
+        """Everything before the network (lookups, rendering; a DeliveryError here means
+        nothing left). The sender returned calls its argument at the point of no return,
+        just before transmitting the message."""
+        if row["channel"] == prefs.EMAIL:
+            return self._prepare_email(session_factory, row)
+        if row["channel"] == prefs.WEBHOOK:
+            return self._prepare_webhook(session_factory, row)
+        raise DeliveryError(f"nothing sends channel {row['channel']}", permanent=True)
+
+    def _prepare_email(self, session_factory, row: dict) -> Callable[[], None]:
         with session_factory() as session:
             address = member_email(session, row["recipient_member_id"])
         if address is None:  # its registry event may still be on its way: try again later
@@ -93,10 +147,11 @@ class Dispatcher:
                 self.settings.portal_url)
         else:
             subject, text, html = rendering.notification(summary, self.settings.portal_url)
-        self.mailer.send(to=address, subject=subject, text=text, html=html,
-                         message_id=str(row["id"]))
+        return lambda before_data: self.mailer.send(
+            to=address, subject=subject, text=text, html=html, message_id=str(row["id"]),
+            before_data=before_data)
 
-    def _send_webhook(self, session_factory, row: dict) -> None:
+    def _prepare_webhook(self, session_factory, row: dict) -> Callable[[], None]:
         now = self.clock()
         with session_factory() as session:
             subscription = subscriptions.get(session, row["subscription_id"])
@@ -110,10 +165,15 @@ class Dispatcher:
             "type": row["event_type"], "organisation_id": str(row["organisation_id"]),
             "data": {name: value for name, value in data.items() if value is not None},
         }, separators=(",", ":"), ensure_ascii=False).encode()
-        webhook.post(subscription.url, body,
-                     secrets=subscriptions.signing_secrets(subscription, now),
-                     timestamp=int(now.timestamp()), delivery_id=str(row["id"]),
-                     timeout=self.settings.webhook_timeout)
+        secrets = subscriptions.signing_secrets(subscription, now)
+
+        def send(before_request: Callable[[], None]) -> None:
+            before_request()  # one request: no earlier point where nothing has left
+            webhook.post(subscription.url, body, secrets=secrets,
+                         timestamp=int(now.timestamp()), delivery_id=str(row["id"]),
+                         timeout=self.settings.webhook_timeout)
+
+        return send
 
     # -- digests ---------------------------------------------------------------------------
     def build_digests(self, session_factory) -> int:

@@ -28,7 +28,9 @@ class NotificationsSettings(ServiceSettings):
     delivery_max_attempts: int = setting(8)
     delivery_base_delay: float = setting(30.0)
     delivery_max_delay: float = setting(3600.0)
-    # A delivery left in `sending` longer than this (a crashed worker) is taken again.
+    # A claimed delivery not marked `sending` within this (a crashed worker) is taken
+    # again; one left `sending` longer (it may have arrived) becomes `uncertain`. Keep it
+    # well above the longest send (SMTP and webhook timeouts).
     delivery_lease_seconds: float = setting(120.0)
     dispatch_every_seconds: float = setting(1.0)
     dispatch_batch_size: int = setting(50)

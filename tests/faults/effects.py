@@ -148,12 +148,16 @@ def count(system, traffic) -> Effects:
         expected_deliveries |= {(event_id, member, "in_app"), (event_id, member, "email"),
                                 (event_id, system.subscription_id, "webhook")}
     delivery_keys = [(r.event_id, r.recipient_key, r.channel) for r in rows]
-    sent_keys = [(r.event_id, r.recipient_key, r.channel) for r in rows if r.status == "sent"]
+    mailed, called = system.mailbox.counts(), system.receiver.counts()
+    received = {**mailed, **called}
+    # `uncertain`: the worker died while the message was going out, so it is not sent
+    # again (at most once). The sinks say whether it arrived: if it did, it is delivered.
+    sent_keys = [(r.event_id, r.recipient_key, r.channel) for r in rows
+                 if r.status == "sent" or (r.status == "uncertain" and received.get(str(r.id)))]
     emails = {str(r.id) for r in rows if r.channel == "email"
               and (r.event_id, r.recipient_key, r.channel) in expected_deliveries}
     hooks = {str(r.id) for r in rows if r.channel == "webhook"
              and (r.event_id, r.recipient_key, r.channel) in expected_deliveries}
-    mailed, called = system.mailbox.counts(), system.receiver.counts()
 
     final_version = {r: 2 if r in accepted else 1 for r in ids}
     return Effects([

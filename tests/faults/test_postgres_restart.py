@@ -23,23 +23,7 @@ from tests.faults.traffic import Traffic
 pytestmark = pytest.mark.faults
 
 
-EXITED_AND_RESTORED = pytest.mark.xfail(strict=False, reason=(
-    "a worker that exits on the database error (test_a_worker_survives_postgresql_being_"
-    "away) leaves its message unacked; when the referrals worker restores it, it is "
-    "dropped (test_worker_kills.py::test_a_message_abandoned_by_a_killed_worker_and_"
-    "restored_by_another_is_processed): 1 event lost in 1 run of 3; passed with that "
-    "bug patched"))
-
-
-SENT_TWICE_OR_DROPPED = pytest.mark.xfail(strict=False, reason=(
-    "as for `fast`, and: a crash while the dispatcher is between an SMTP 250 and the "
-    "commit of its outcome sends that e-mail again after the lease (strict reproduction: "
-    "test_smtp_outage.py::test_a_worker_killed_after_the_smtp_server_accepted_a_mail_"
-    "does_not_send_it_twice); only when the crash lands in that window"))
-
-
-@pytest.mark.parametrize("mode", [pytest.param("fast", marks=EXITED_AND_RESTORED),
-                                  pytest.param("immediate", marks=SENT_TWICE_OR_DROPPED)])
+@pytest.mark.parametrize("mode", ["fast", "immediate"])
 def test_postgres_restarted_mid_stream(system, mode):
     name = f"postgres restart ({mode})"
     traffic = Traffic(system, name).start()

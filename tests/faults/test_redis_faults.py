@@ -20,11 +20,6 @@ def flowing(system, traffic, kind="delivered", at_least=5) -> None:
                timeout=60, interval=0.2, message=f"the stream flowing ({kind})")
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "lost 1 event in 1 run of 3: a consumer reconnecting after the restart leaves its "
-    "in-flight message unacked and it is restored by another worker, which drops it "
-    "(the bug of test_worker_kills.py::test_a_message_abandoned_by_a_killed_worker_and_"
-    "restored_by_another_is_processed); passed with that bug patched"))
 def test_redis_killed_and_restarted_mid_stream(system):
     name = "redis restart"
     traffic = Traffic(system, name).start()

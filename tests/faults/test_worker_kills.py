@@ -15,32 +15,15 @@ pytestmark = pytest.mark.faults
 
 # kombu's Redis transport keeps ONE `unacked` hash for every queue of a key prefix, and
 # any consumer restores any abandoned message after the visibility timeout, through the
-# message's exchange as ITS connection knows it. ConsumerMixin consumes on a clone of the
-# worker's connection, on which only the exchanges bound to the worker's own queue are
-# declared; an exchange unknown there is taken as `direct`, the topic patterns
-# (`referrals.#`) match nothing and the restored message is pushed to no queue: lost.
-RESTORED_BY_A_STRANGER = (
-    "BUG shared/messaging/consumer.py: a message left unacked by a killed worker is "
-    "restored by whichever consumer scans first; the referrals worker's consumer "
-    "connection never declared the `referrals.events` exchange (ConsumerMixin clones the "
-    "connection the topology was declared on), so kombu routes the restored message as "
-    "`direct`, matches no binding and drops it. Fix: declare every exchange of the "
-    "topology on the consumer's channel (EventConsumer.get_consumers).")
-UNLUCKY = pytest.mark.xfail(strict=False, reason=(
-    "same bug as test_a_message_abandoned_by_a_killed_worker_and_restored_by_another_"
-    "is_processed: the killed worker's in-flight message is lost when the referrals "
-    "worker happens to restore it (most runs), not when another worker does; with that "
-    "bug patched the registry kill still lost 1 event in 1 run of 2 (suspected: kombu's "
-    "Redis BRPOP removes a message before the client records it as unacked)"))
+# message's exchange as ITS connection knows it: every consumer declares every exchange
+# of the topology (EventConsumer.get_consumers), else a restored message is lost.
 
 # The effect that shows each worker is at work on this very stream.
 AT_WORK = {"registry": "indicators.processed", "referrals": "relayed",
            "notifications": "delivered"}
 
 
-@pytest.mark.parametrize("service", [
-    pytest.param("registry", marks=UNLUCKY), "referrals",
-    pytest.param("notifications", marks=UNLUCKY)])
+@pytest.mark.parametrize("service", ["registry", "referrals", "notifications"])
 def test_sigkill_a_worker_mid_stream(system, service):
     name = f"sigkill {service} worker"
     traffic = Traffic(system, name).start()
@@ -59,7 +42,6 @@ def test_sigkill_a_worker_mid_stream(system, service):
     settle(system, traffic, name, recovered_at=recovered_at, bound=60)
 
 
-# Was a strict xfail (RESTORED_BY_A_STRANGER) until the consumer declared every exchange.
 def test_a_message_abandoned_by_a_killed_worker_and_restored_by_another_is_processed(system):
     """The registry worker is killed holding a referral event (its handler waits on a
     lock, so the message is certainly unacked); the referrals worker, the only other

@@ -1,4 +1,5 @@
-"""The delivery log (admin): filter by event, recipient, channel, status; replay the dead."""
+"""The delivery log (admin): filter by event, recipient, channel, status; replay the dead
+and the uncertain (interrupted mid-send: they may have arrived)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class DeliverySchema(Schema):
     subscription_id = fields.UUID(allow_none=True)
     status = fields.String()
     attempts = fields.Integer()
+    attempted_at = fields.DateTime(allow_none=True)
     next_attempt_at = fields.DateTime(allow_none=True)
     last_error = fields.String(allow_none=True)
     digest_id = fields.UUID(allow_none=True)
@@ -41,7 +43,9 @@ class DeliveryQuerySchema(PageQuerySchema):
     recipient_member_id = fields.UUID()
     subscription_id = fields.UUID()
     channel = fields.String(validate=validate.OneOf(CHANNELS))
-    status = fields.String(validate=validate.OneOf(store.STATUSES))
+    status = fields.List(fields.String(validate=validate.OneOf(store.STATUSES)), metadata={
+        "description": "Repeat to list several: `status=dead&status=uncertain` lists what "
+                       "waits for an admin's decision."})
 
 
 class DeliveryPageSchema(Schema):
@@ -55,7 +59,11 @@ class Deliveries(MethodView):
     @blp.arguments(DeliveryQuerySchema, location="query")
     @blp.response(200, DeliveryPageSchema)
     def get(self, query):
-        """The delivery log, oldest first (keyset pagination); `status=dead` lists the dead."""
+        """The delivery log, oldest first (keyset pagination).
+
+        `status=dead&status=uncertain` lists what waits for an admin: the dead, and those
+        interrupted mid-send (they may have arrived: replaying one may send it twice).
+        """
         filters = {k: query.get(k) for k in ("event_id", "recipient_member_id",
                                               "subscription_id", "channel", "status")}
         with sessions()() as session:
@@ -80,13 +88,14 @@ class Replay(MethodView):
     @require_roles("admin")
     @blp.response(200, DeliverySchema)
     def post(self, delivery_id):
-        """Send a dead delivery again: pending, due now, attempts reset (409 if not dead)."""
+        """Send a dead or uncertain delivery again: pending, due now, attempts reset (409
+        otherwise). An uncertain one may have arrived: replaying it is the admin's call."""
         with sessions().begin() as session:
             row = store.get(session, delivery_id)
             if row is None:
                 raise not_found("delivery")
             if row.channel == IN_APP or not store.replay(session, delivery_id, now()):
                 raise ApiError(409, "conflict", "Conflict",
-                               detail=f"Only a dead delivery can be replayed (this one is "
-                                      f"{row.status}).")
+                               detail=f"Only a dead or uncertain delivery can be replayed "
+                                      f"(this one is {row.status}).")
             return dict(store.get(session, delivery_id)._mapping)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Callable
 from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -26,14 +27,21 @@ class Mailer:
                    starttls=settings.smtp_starttls, use_ssl=settings.smtp_ssl,
                    timeout=settings.smtp_timeout)
 
-    def send(self, *, to: str, subject: str, text: str, html: str, message_id: str) -> None:
-        """Send one message; raise DeliveryError (permanent for a 5xx answer)."""
+    def send(self, *, to: str, subject: str, text: str, html: str, message_id: str,
+             before_data: Callable[[], None] = lambda: None) -> None:
+        """Send one message; raise DeliveryError (permanent for a 5xx answer).
+
+        `before_data` runs once the server has accepted the sender and the recipient,
+        just before the message is transmitted (DATA): up to there a refusal or a crash
+        means nothing arrived; from there on it may have. Whatever it raises ends the
+        conversation, nothing transmitted.
+        """
         # Unfolded headers (RFC 5322's 998 limit): CPython's folding of a French subject
         # doubles the space before an encoded word ("une  réponse").
         message = EmailMessage(policy=policy.SMTP.clone(max_line_length=998))
         message["From"], message["To"], message["Subject"] = self.sender, to, subject
         message["Date"] = formatdate(localtime=False)
-        # Stable per delivery: a retried send after a crash is recognisable as the same mail.
+        # Stable per delivery: a replayed send is recognisable as the same mail.
         message["Message-ID"] = f"<{message_id}@relais>"
         message.set_content(text)
         message.add_alternative(html, subtype="html")
@@ -43,7 +51,11 @@ class Mailer:
                     smtp.starttls(context=ssl.create_default_context())
                 if self.username:
                     smtp.login(self.username, self.password)
-                smtp.send_message(message)
+                self._envelope(smtp, to)
+                before_data()
+                code, reply = smtp.data(message.as_bytes())
+                if code != 250:
+                    raise smtplib.SMTPDataError(code, reply)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             raise DeliveryError(f"smtp recipient refused: {codes}",
@@ -52,6 +64,16 @@ class Mailer:
             raise DeliveryError(f"smtp {exc.smtp_code}", permanent=exc.smtp_code >= 500) from None
         except (smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"smtp unavailable: {type(exc).__name__}") from None
+
+    def _envelope(self, smtp: smtplib.SMTP, to: str) -> None:
+        """MAIL FROM and RCPT TO, as smtplib's sendmail does them (minus DATA)."""
+        smtp.ehlo_or_helo_if_needed()
+        code, reply = smtp.mail(self.sender)
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, reply, self.sender)
+        code, reply = smtp.rcpt(to)
+        if code not in (250, 251):
+            raise smtplib.SMTPRecipientsRefused({to: (code, reply)})
 
     def _connect(self) -> smtplib.SMTP:
         if self.use_ssl:

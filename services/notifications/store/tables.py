@@ -91,11 +91,17 @@ deliveries = Table(
     Column("recipient_member_id", Uuid),
     Column("organisation_id", Uuid),
     Column("subscription_id", Uuid),
-    # pending -> sending -> sent | failed (retried) -> dead; deferred -> digested (daily digest)
+    # pending -> claimed -> sending -> sent | failed (retried) -> dead; sending whose lease
+    # ran out -> uncertain (may have arrived: replayed by a person only);
+    # deferred -> digested (daily digest). No CHECK: the values live in store/deliveries.py.
     Column("status", String(10), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", DateTime(timezone=True)),
     Column("lease_expires_at", DateTime(timezone=True)),
+    # Which claim holds the row (claimed, sending): fences a taker whose lease ran out.
+    # Revision 0005_at_most_once, like attempted_at (when the last network call began).
+    Column("claim_id", Uuid),
+    Column("attempted_at", DateTime(timezone=True)),
     Column("last_error", String(500)),
     Column("summary", JSON, nullable=False),
     Column("digest_id", Uuid),
