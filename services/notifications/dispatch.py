@@ -30,6 +30,7 @@ receiver only delays its own rows.
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -71,12 +72,14 @@ class Dispatcher:
         self.settings = settings
         self.clock = clock
         self.mailer = mailer or Mailer.from_settings(settings)
+        self.stopping = threading.Event()
         self.policy = DeliveryRetryPolicy(settings.delivery_max_attempts,
                                           settings.delivery_base_delay,
                                           settings.delivery_max_delay)
 
     def tasks(self) -> list[PeriodicTask]:
-        return [PeriodicTask("deliveries", self.settings.dispatch_every_seconds, self.send_due),
+        return [PeriodicTask("deliveries", self.settings.dispatch_every_seconds, self.send_due,
+                             stop=self.stopping.set),
                 PeriodicTask("digests", self.settings.digest_every_seconds, self.build_digests)]
 
     # -- sending ---------------------------------------------------------------------------
@@ -94,6 +97,8 @@ class Dispatcher:
             log.warning("delivery.uncertain", delivery_id=str(row.id), channel=row.channel,
                         attempts=row.attempts, error=store.INTERRUPTED)
         for delivery in claimed:
+            if self.stopping.is_set():  # shutting down: the rest are only claimed, and
+                break                   # their lease brings them back (nothing was sent)
             self._attempt(session_factory, delivery)
         return len(claimed)
 

@@ -37,6 +37,9 @@ class PeriodicTask:
     name: str
     every_seconds: float
     run: Callable[[sessionmaker[Session]], object]
+    # Asked on shutdown to end a long run at its next safe point (the worker waits
+    # 10 s for timers before it exits and cuts them wherever they are).
+    stop: Callable[[], None] | None = None
 
 
 def _run_periodically(task: PeriodicTask, session_factory, stopped: threading.Event) -> None:
@@ -111,6 +114,9 @@ def run_worker(
     finally:
         relay.stop()
         timers_stopped.set()
+        for task in periodic:
+            if task.stop is not None:
+                task.stop()
         for thread in (relay_thread, *timers):
             thread.join(timeout=10)
         connection.release()

@@ -5,6 +5,7 @@ from click.testing import CliRunner
 
 from services.notifications import metrics, notify
 from services.notifications.cli import cli
+from services.notifications.dispatch import Dispatcher
 from services.notifications.domain.signing import verify
 from services.notifications.store import deliveries as store
 from services.notifications.store import subscriptions
@@ -105,6 +106,28 @@ def test_a_worker_dying_after_its_claim_before_sending_loses_nothing(rig, people
     [sent] = deliveries_of(rig, channel="email")
     assert (sent.status, sent.attempts) == ("sent", 1)
     assert store.aware(sent.attempted_at) == rig.clock()
+
+
+def test_a_worker_shutting_down_stops_between_deliveries_and_sends_the_rest_later(
+        rig, people, mailbox):
+    """SIGTERM asks the dispatcher to stop (PeriodicTask.stop): the pass ends before its
+    next delivery, which stays merely claimed and comes back after its lease, rather
+    than being cut mid-send by the process exiting (that would leave it uncertain)."""
+    rig.receive("referrals.referral.submitted", people.referral())  # two handlers
+    sent_one = []
+    real_attempt = rig.dispatcher._attempt
+
+    def attempt_then_sigterm(session_factory, delivery):
+        sent_one.append(real_attempt(session_factory, delivery))
+        [task.stop() for task in rig.dispatcher.tasks() if task.stop]
+
+    rig.dispatcher._attempt = attempt_then_sigterm
+    assert rig.dispatch() == 2 and len(sent_one) == 1 and len(mailbox.messages) == 1
+    assert sorted(d.status for d in deliveries_of(rig, channel="email")) == ["claimed", "sent"]
+    restarted = Dispatcher(rig.settings, clock=rig.clock)
+    rig.clock.advance(seconds=rig.settings.delivery_lease_seconds + 1)
+    assert restarted.send_due(rig.sessions) == 1 and len(mailbox.messages) == 2
+    assert not deliveries_of(rig, status="uncertain")
 
 
 def _killed_mid_send(rig) -> store.Claimed:
