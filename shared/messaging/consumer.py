@@ -358,12 +358,13 @@ class EventConsumer(ConsumerMixin):
         self._retry_failures = 0
         self._retries_paused_until = 0.0
         self._held: list = []  # received, not yet processed: (body, message)
-        self._consuming: Connection | None = None
+        self._bound_queue: Queue | None = None  # the queue on the consuming channel
         self.stopped = threading.Event()
 
     def get_consumers(self, Consumer, channel):  # noqa: N803  (kombu's signature)
         for exchange in self.exchanges:
             exchange(channel).declare()
+        self._bound_queue = self.queue(channel)
         return [Consumer(
             queues=[self.queue],
             callbacks=[self.on_message],
@@ -379,15 +380,20 @@ class EventConsumer(ConsumerMixin):
         self._held.append((message.body, message))  # dead-lettered as malformed
 
     def _take_waiting(self) -> None:
-        """Receive what is already waiting, up to a batch (2 ms without one ends it)."""
+        """Take what is already waiting in the queue, up to a batch.
+
+        With a non-blocking RPOP (basic_get), not another drain: a drain that finds
+        nothing leaves its BRPOP pending while the batch is processed, and a message
+        Redis hands to it then is lost if the process is killed before reading it.
+        """
         while self._held and len(self._held) < self.prefetch_count and not self.should_stop:
-            before = len(self._held)
+            message = self._bound_queue.get(no_ack=False, accept=["json"])
+            if message is None:
+                return
             try:
-                self._consuming.drain_events(timeout=0.002)
-            except TimeoutError:
-                return
-            if len(self._held) == before:
-                return
+                self._held.append((message.decode(), message))
+            except Exception:  # noqa: BLE001  (undecodable: dead-lettered as malformed)
+                self._held.append((message.body, message))
 
     def _process_held(self) -> None:
         held, self._held = self._held, []
@@ -469,7 +475,6 @@ class EventConsumer(ConsumerMixin):
         self._retry_failures = 0
 
     def on_consume_ready(self, connection, channel, consumers, **kwargs) -> None:
-        self._consuming = connection  # ConsumerMixin consumes on a clone of self.connection
         log.info("consumer.ready", queue=self.queue.name)
 
     def stop(self) -> None:
