@@ -63,18 +63,19 @@ class OutboxRelay:
                 return 0
             producer = self._broker().Producer(serializer="json")
             for row in rows:
-                exchange = self.topology.exchange_for_type(row.routing_key)
                 envelope = json.loads(row.envelope)
-                producer.publish(
-                    envelope,
-                    exchange=exchange,
-                    routing_key=row.routing_key,
-                    declare=[exchange],
-                    delivery_mode=2,
-                    headers={"event_id": envelope["id"]},
-                    retry=True,
-                    retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
-                )
+                # One copy per subscribed queue (see topology.py: why not the exchange).
+                for queue in self.topology.queues_for(row.routing_key):
+                    producer.publish(
+                        envelope,
+                        exchange="",
+                        routing_key=queue,
+                        delivery_mode=2,
+                        headers={"event_id": envelope["id"], "event_type": row.routing_key},
+                        retry=True,
+                        retry_policy={"max_retries": 2, "interval_start": 0.2,
+                                      "interval_step": 0.5},
+                    )
             session.execute(
                 update(outbox)
                 .where(outbox.c.seq.in_([row.seq for row in rows]))

@@ -5,6 +5,15 @@ is the routing key, one durable queue per consumer purpose (`<consumer>.<purpose
 bound by patterns. Every process declares all of it at start: on kombu's Redis
 transport a message published before its queue is bound goes nowhere, and an
 exchange a process has not declared itself is treated as `direct`.
+
+The relay does not publish through the exchanges, though: it sends one copy to
+each queue whose patterns match (`queues_for`), through the default exchange.
+kombu's Redis transport gives every copy of one exchange publish the SAME
+delivery tag and keeps one `unacked` hash for all queues, keyed by tag: when one
+queue's consumer acked its copy, the unacked record of another queue's copy went
+with it, and that copy was lost if its consumer was then killed (the fault suite
+lost one event per SIGKILLed worker). A copy per queue has its own tag, and is
+restored to its own queue only.
 """
 
 from __future__ import annotations
@@ -33,6 +42,12 @@ class Topology:
         bindings = [binding(self.exchange_for_type(p), routing_key=p) for p in patterns]
         return Queue(name, bindings=bindings, durable=True)
 
+    def queues_for(self, event_type: str) -> tuple[str, ...]:
+        """The queues a topic exchange would route `event_type` to (AMQP rules: `*` is
+        one word, `#` zero or more)."""
+        return tuple(name for name, patterns in self.subscriptions.items()
+                     if any(topic_matches(p, event_type) for p in patterns))
+
     def declare(self, connection: Connection) -> None:
         """Declare every exchange, queue and binding (idempotent)."""
         channel = connection.default_channel
@@ -40,6 +55,19 @@ class Topology:
             self.exchange(producer).declare(channel=channel)
         for name in self.subscriptions:
             self.queue(name)(channel).declare()
+
+
+def topic_matches(pattern: str, routing_key: str) -> bool:
+    return _matches(pattern.split("."), routing_key.split("."))
+
+
+def _matches(pattern: list[str], words: list[str]) -> bool:
+    if not pattern:
+        return not words
+    head, rest = pattern[0], pattern[1:]
+    if head == "#":
+        return any(_matches(rest, words[i:]) for i in range(len(words) + 1))
+    return bool(words) and head in ("*", words[0]) and _matches(rest, words[1:])
 
 
 TOPOLOGY = Topology(

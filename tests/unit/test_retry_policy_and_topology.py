@@ -1,7 +1,7 @@
 import pytest
 
 from shared.messaging.consumer import RetryPolicy
-from shared.messaging.topology import TOPOLOGY, Topology
+from shared.messaging.topology import TOPOLOGY, Topology, topic_matches
 
 pytestmark = pytest.mark.unit
 
@@ -27,3 +27,26 @@ def test_every_consumer_queue_is_bound_to_topic_exchanges_of_known_producers():
 def test_unknown_producer_is_refused():
     with pytest.raises(KeyError):
         Topology(producers=("registry",)).exchange("castle")
+
+
+@pytest.mark.parametrize(("pattern", "key", "expected"), [
+    ("referrals.#", "referrals.referral.submitted", True),
+    ("referrals.#", "referrals", True),
+    ("referrals.#", "registry.contract.created", False),
+    ("referrals.*", "referrals.referral.submitted", False),
+    ("referrals.*.submitted", "referrals.referral.submitted", True),
+    ("#", "anything.at.all", True),
+    ("#.created", "registry.contract.created", True),
+    ("registry.contract.created", "registry.contract.created", True),
+    ("registry.contract.created", "registry.contract.updated", False),
+])
+def test_topic_patterns_match_as_an_amqp_topic_exchange_would(pattern, key, expected):
+    assert topic_matches(pattern, key) is expected
+
+
+def test_the_relay_sends_each_event_type_to_the_queues_bound_to_it():
+    assert TOPOLOGY.queues_for("referrals.referral.submitted") == (
+        "registry.indicators", "notifications.dispatch")
+    assert TOPOLOGY.queues_for("registry.contract.updated") == (
+        "referrals.read_models", "notifications.dispatch")
+    assert TOPOLOGY.queues_for("notifications.delivery.delivered") == ()
