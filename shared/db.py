@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -58,3 +59,17 @@ def is_postgresql(engine_or_session) -> bool:
     if isinstance(engine_or_session, Session):
         bind = engine_or_session.get_bind()
     return bind.dialect.name == "postgresql"
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached, rather than that this work failed.
+
+    Either connecting failed (no statement: refused, starting up, shutting down) or
+    SQLAlchemy saw the connection die under a statement. A statement timeout or a
+    deadlock is an OperationalError too, but a live server's answer: not this.
+    """
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    return exc.statement is None and isinstance(exc, OperationalError | InterfaceError)

@@ -16,6 +16,7 @@ import marshmallow as ma
 from werkzeug.exceptions import HTTPException
 
 from shared.context import current_correlation_id
+from shared.db import database_unreachable
 from shared.logging import get_logger
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -177,7 +178,14 @@ def handle_api_error(error: ApiError) -> flask.Response:
 
 
 def handle_unexpected_error(error: Exception) -> flask.Response:
-    """Log the exception with its traceback and answer a bare 500 (nothing leaked)."""
+    """Log the exception with its traceback and answer a bare 500 (nothing leaked); the
+    database being unreachable is no bug but an outage: 503, try again shortly."""
+    if database_unreachable(error):
+        log.warning("database_unavailable", error_type=type(error.orig).__name__)
+        return problem_response(
+            503, "service_unavailable", "Service Unavailable",
+            detail="La base de données est momentanément indisponible, réessayez.",
+            headers={"Retry-After": "2"})
     log.exception("unhandled_exception", error_type=type(error).__name__)
     return problem_response(500, "internal_error", "Internal server error")
 

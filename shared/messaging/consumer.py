@@ -30,10 +30,10 @@ from kombu.mixins import ConsumerMixin
 from marshmallow import ValidationError
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.context import correlation_id
+from shared.db import database_unreachable
 from shared.events import Event, UnknownEventType, parse_event
 from shared.logging import get_logger
 from shared.messaging.schema import dead_letters, event_retries, processed_events
@@ -65,20 +65,6 @@ class RetryPolicy:
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def database_unreachable(exc: BaseException) -> bool:
-    """Whether `exc` says the database cannot be reached, rather than that this work failed.
-
-    Either connecting failed (no statement: refused, starting up, shutting down) or
-    SQLAlchemy saw the connection die under a statement. A statement timeout or a
-    deadlock is an OperationalError too, but a live server's answer: not this.
-    """
-    if not isinstance(exc, DBAPIError):
-        return False
-    if exc.connection_invalidated:
-        return True
-    return exc.statement is None and isinstance(exc, OperationalError | InterfaceError)
 
 
 def database_backoff(failures: int) -> float:

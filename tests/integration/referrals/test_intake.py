@@ -5,9 +5,12 @@ import json
 import pytest
 from sqlalchemy import select
 
+from services.referrals.app import create_app
 from services.referrals.store.referral_tables import beneficiaries, referrals
 from shared.messaging.schema import outbox
-from tests.integration.referrals.conftest import NAME, SURNAME, intake, submit
+from shared.testing.servers import free_port
+from shared.testing.tokens import TokenFactory, serve_jwks
+from tests.integration.referrals.conftest import NAME, SURNAME, intake, settings_for, submit
 
 pytestmark = pytest.mark.integration
 
@@ -152,3 +155,18 @@ def test_routing_uses_local_tables_only(client, monkeypatch):
 
     monkeypatch.setattr(urllib.request, "urlopen", refuse)
     assert submit(client)["status"] == "requested"
+
+
+def test_the_database_away_is_a_503_to_retry_never_a_500(redis_url, tmp_path, world):
+    issuer = TokenFactory()
+    with serve_jwks(issuer) as jwks_url:
+        away = f"postgresql+psycopg://root@127.0.0.1:{free_port()}/relais"
+        app = create_app({"TESTING": True}, settings_for(away, redis_url, jwks_url, tmp_path))
+        member = world.referrer
+        token = issuer.issue(sub=member.id, org=member.organisation_id, roles=member.roles)
+        answer = app.test_client().post("/api/v1/referrals", json=intake(),
+                                        headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 503, answer.json
+    assert answer.headers["Content-Type"] == "application/problem+json"
+    assert answer.headers["Retry-After"] == "2"
+    assert answer.json["code"] == "service_unavailable"
