@@ -39,7 +39,7 @@ test-integration: install
 
 # The fault suite: the whole system with workers, Redis, PostgreSQL and SMTP failing.
 test-faults: install
-	$(PY) -m pytest -m faults tests/faults
+	$(PY) -m pytest -m faults tests/faults -s  # -s: each test prints its counts
 
 # The security suite alone (also part of `make test`).
 test-security: install
