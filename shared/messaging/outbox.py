@@ -18,16 +18,24 @@ def publish(session: Session, event: Event) -> None:
     """Add `event` to the caller's transaction; the relay sends it once committed.
 
     On PostgreSQL a NOTIFY in the same transaction wakes the relay at commit
-    (and is dropped on rollback, like the row).
+    (and is dropped on rollback, like the row); one per transaction or savepoint
+    is enough (PostgreSQL folds identical ones anyway, but each costs a round trip;
+    a savepoint rolled back takes its NOTIFY with it, so it is not shared upwards).
     """
-    session.execute(
-        outbox.insert().values(
-            event_id=event.id,
-            exchange=f"{event.producer}.events",
-            routing_key=event.type,
-            envelope=json.dumps(to_envelope(event), separators=(",", ":")),
-            created_at=datetime.now(UTC),
-        )
-    )
+    session.execute(_INSERT, {
+        "event_id": event.id,
+        "exchange": f"{event.producer}.events",
+        "routing_key": event.type,
+        "envelope": json.dumps(to_envelope(event), separators=(",", ":")),
+        "created_at": datetime.now(UTC),
+    })
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+        transaction = session.get_nested_transaction() or session.get_transaction()
+        if session.info.get("outbox_notified") is not transaction:
+            session.execute(_NOTIFY)
+            session.info["outbox_notified"] = transaction
+
+
+# Built once: parameters passed at execution reuse one compiled statement.
+_INSERT = outbox.insert()
+_NOTIFY = text(f"NOTIFY {NOTIFY_CHANNEL}")

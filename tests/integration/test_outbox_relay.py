@@ -63,3 +63,38 @@ def test_a_single_relay_keeps_the_commit_order(any_rig):
         pass
     r._drop_broker()
     assert _drain_queue_ids(any_rig) == ids
+
+
+def test_one_notify_per_transaction_or_savepoint_and_a_rolled_back_one_is_redone(rig):
+    """The relay's wake-up costs one NOTIFY per transaction, not one per event; a NOTIFY
+    inside a savepoint rolled back is gone, so the next event in the transaction sends it
+    again (a batch of events commits once with a savepoint each)."""
+    from sqlalchemy import event as sa_event
+
+    from shared.events import new_event
+    from shared.messaging.outbox import publish
+
+    notifies = []
+    engine = rig.session_factory.kw["bind"]
+    sa_event.listen(engine, "before_cursor_execute",
+                    lambda _c, _cur, statement, *_a: notifies.append(statement)
+                    if statement.startswith("NOTIFY") else None)
+
+    def event():
+        return new_event(messaging_app.EVENT_TYPE, {"value": 1})
+
+    with rig.session_factory.begin() as session:
+        for _ in range(3):
+            publish(session, event())
+    assert len(notifies) == 1
+    with rig.session_factory.begin() as session:
+        try:
+            with session.begin_nested():
+                publish(session, event())
+                raise RuntimeError("this event's handler fails")
+        except RuntimeError:
+            pass
+        with session.begin_nested():
+            publish(session, event())
+            publish(session, event())
+    assert len(notifies) == 3

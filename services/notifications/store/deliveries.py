@@ -44,10 +44,15 @@ def aware(moment: datetime | None) -> datetime | None:
 def insert_ignoring_duplicates(session: Session, table, values: dict) -> bool:
     """INSERT .. ON CONFLICT DO NOTHING; True when the row is new."""
     dialect = session.get_bind().dialect.name
-    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = session.execute(dialect_insert(table).values(**values).on_conflict_do_nothing()
-                             .returning(table.c.id))
-    return result.first() is not None
+    statement = _INSERTS.get((dialect, table.name))
+    if statement is None:  # built once per table: executions reuse its compiled form
+        dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = _INSERTS[(dialect, table.name)] = (
+            dialect_insert(table).on_conflict_do_nothing().returning(table.c.id))
+    return session.execute(statement, values).first() is not None
+
+
+_INSERTS: dict = {}
 
 
 def add_inbox_item(session: Session, *, member_id: uuid.UUID, event_id: str, kind: str,
