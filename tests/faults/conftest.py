@@ -11,6 +11,7 @@ import time
 import pytest
 
 from shared.testing.servers import PrivateRedis, ServerUnavailable
+from tests.faults.effects import COUNTED
 from tests.faults.servers import Mailbox, PrivatePostgres, WebhookReceiver
 from tests.faults.system import FaultSystem
 
@@ -98,3 +99,7 @@ def pytest_terminal_summary(terminalreporter):
     for name, seconds in _DURATIONS:
         terminalreporter.write_line(f"{seconds:7.1f}s  {name}")
     terminalreporter.write_line(f"{sum(s for _, s in _DURATIONS):7.1f}s  total")
+    if COUNTED:
+        terminalreporter.section("fault suite counts (sent / received / lost / duplicated)")
+        for line in COUNTED:
+            terminalreporter.write_line(line)

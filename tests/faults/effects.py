@@ -194,6 +194,14 @@ def _missing3(transitions, by_transition) -> set:
             for channel in ("in_app", "email", "webhook")}
 
 
+COUNTED: list[str] = []  # each test's final count line, for the suite's summary
+
+
+def record(effects: Effects, name: str, recovery: float) -> None:
+    first = effects.line(name).split("\n")[0]
+    COUNTED.append(f"{first}  recovery={recovery:.1f}s")
+
+
 def settle(system, traffic, name: str, *, recovered_at: float, bound: float) -> Effects:
     """Wait (bounded) until every effect is there, measure the recovery, let late
     redeliveries come back and be skipped, then count, print and assert."""
@@ -215,6 +223,7 @@ def settle(system, traffic, name: str, *, recovered_at: float, bound: float) -> 
     effects = count(system, traffic)
     print(f"\n{effects.line(name)}\n    recovery={recovery:.1f}s (bound {bound:.0f}s) "
           f"{traffic.summary()}")
+    record(effects, name, recovery)
     assert effects.lost == 0, effects.line(name)
     assert effects.duplicated == 0, effects.line(name)
     assert recovery < bound

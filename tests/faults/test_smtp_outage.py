@@ -16,7 +16,7 @@ from sqlalchemy import select, text
 from services.notifications.store.tables import deliveries
 from shared.testing.servers import wait_until
 from tests.faults.conftest import outage_seconds
-from tests.faults.effects import count, settle
+from tests.faults.effects import count, record, settle
 from tests.faults.traffic import Traffic
 
 pytestmark = pytest.mark.faults
@@ -115,6 +115,7 @@ def _settled_uncertain(system, traffic, name: str, delivery_id: uuid.UUID, *,
     system.wait_quiet(timeout=60, message="redeliveries consumed and acked")
     time.sleep(2)  # ten more dispatcher passes (every 0.2 s): a resend would show now
     effects, row = count(system, traffic), status()
+    record(effects, name, recovery)
     print(f"\n{effects.line(name)}\n    recovery={recovery:.1f}s (bound {bound:.0f}s) "
           f"interrupted delivery: {row.status}, mails received: "
           f"{system.mailbox.counts()[str(delivery_id)]} {traffic.summary()}")
