@@ -22,7 +22,7 @@ pytestmark = pytest.mark.faults
 # here: a consumer blocked in BRPOP gets the message Redis has already removed from the
 # list; until the client has recorded it in `unacked` (a second round trip, after the
 # process is scheduled again), a SIGKILL loses it. Seen as 1 event lost in 2 of the last
-# 3 runs of the registry kill (an idle worker waits in BRPOP most of the time), never so
+# 4 runs of the registry kill (an idle worker waits in BRPOP most of the time), never so
 # far for the other two. The fix is the reliable-queue pattern (BLMOVE into a per-consumer
 # processing list, recovered at start), which kombu does not implement: not done.
 BRPOP_WINDOW = pytest.mark.xfail(strict=False, reason=(
