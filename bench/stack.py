@@ -3,7 +3,7 @@ the registry's demo data, three gunicorn APIs and three workers as real processe
 on free ports, against PostgreSQL and Redis.
 
 Everything it creates is its own and removed at the end: PostgreSQL databases
-named `relais_bench_<run>_<label>` (no other database is touched), a Redis key
+named `relais_bench_<run>_<label>_<n>` (no other database is touched), a Redis key
 prefix `relais-bench-<run>:`, a temporary folder (signing keys, logs).
 """
 
@@ -23,12 +23,11 @@ from pathlib import Path
 import requests
 from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from shared.testing.processes import ROOT, ManagedProcess
 from shared.testing.servers import (
-    POSTGRES_URL,
     REDIS_URL,
+    PostgresDatabases,
     check_redis,
     delete_prefixed_keys,
     free_port,
@@ -40,31 +39,6 @@ SERVICES = ("registry", "referrals", "notifications")
 WEB_WORKERS = "2"
 WEB_THREADS = "4"
 TOKEN_TTL = 4 * 3600
-
-
-class Databases:
-    """Throw-away PostgreSQL databases of this bench run (dropped by `drop_all`)."""
-
-    def __init__(self, run_id: str, admin_url: str = POSTGRES_URL):
-        self.run_id = run_id
-        self.admin_url = admin_url
-        self.engine = create_engine(admin_url, isolation_level="AUTOCOMMIT",
-                                    connect_args={"connect_timeout": 3})
-        self.created: list[str] = []
-
-    def create(self, label: str) -> str:
-        name = f"relais_bench_{self.run_id}_{label}"
-        with self.engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        self.created.append(name)
-        return make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
-
-    def drop_all(self) -> None:
-        with self.engine.connect() as conn:
-            for name in self.created:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        self.created.clear()
-        self.engine.dispose()
 
 
 class SmtpSink:
@@ -88,7 +62,7 @@ class BenchStack:
         self.redis_url = redis_url
         self.prefix = f"relais-bench-{self.run_id}:"
         self.tmp = Path(tempfile.mkdtemp(prefix="relais-bench-"))
-        self.databases = Databases(self.run_id)
+        self.databases = PostgresDatabases(prefix="relais_bench", run_id=self.run_id)
         self.processes: list[ManagedProcess] = []
         self.urls: dict[str, str] = {}
         self.env: dict[str, dict[str, str]] = {}

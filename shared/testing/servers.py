@@ -52,9 +52,11 @@ def free_port() -> int:
 class PostgresDatabases:
     """Creates throw-away databases on the shared server and drops them afterwards."""
 
-    def __init__(self, admin_url: str = POSTGRES_URL):
+    def __init__(self, admin_url: str = POSTGRES_URL, *, prefix: str = "relais_test",
+                 run_id: str | None = None):
         self.admin_url = admin_url
-        self.run_id = uuid.uuid4().hex[:8]
+        self.prefix = prefix
+        self.run_id = run_id or uuid.uuid4().hex[:8]
         self.created: list[str] = []
         try:
             self.engine = create_engine(admin_url, isolation_level="AUTOCOMMIT",
@@ -68,7 +70,7 @@ class PostgresDatabases:
                 "or set RELAIS_TEST_POSTGRES_URL.") from None
 
     def create(self, label: str = "db") -> str:
-        name = f"relais_test_{self.run_id}_{label}_{len(self.created)}"
+        name = f"{self.prefix}_{self.run_id}_{label}_{len(self.created)}"
         with self.engine.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         self.created.append(name)
